@@ -1,0 +1,3 @@
+from agora_okta.cli import run
+
+run()

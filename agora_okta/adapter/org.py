@@ -1,0 +1,325 @@
+"""The Okta endpoints the tool uses, one method each, on top of the transport.
+
+Reads list whole collections at Okta's largest page size; lookups of people
+and groups are batched into ``or`` expressions on their own buckets, so that a
+plan never spends one apps-family request per person. Writes send exactly one
+request per change, except where a lost answer forces a look before trying
+again (``AmbiguousWrite``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from agora_okta.adapter.models import (
+    EMAIL_TEMPLATE,
+    App,
+    AppGroup,
+    AppUser,
+    Group,
+    PushMapping,
+    User,
+)
+from agora_okta.adapter.transport import AmbiguousWrite, OktaTransport, Retry
+from agora_okta.errors import OktaError
+
+log = logging.getLogger(__name__)
+
+# Page sizes: the largest each list accepts (FACTS.md, "Paging").
+APPS_PAGE = 200
+APP_USERS_PAGE = 500
+APP_GROUPS_PAGE = 200
+PUSH_MAPPINGS_PAGE = 1000
+USERS_PAGE = 200
+GROUPS_PAGE = 200
+# How many names go into one `or` expression; keeps the URL well under 8 KB.
+LOOKUP_BATCH = 40
+
+PROVISIONING_FEATURE = "USER_PROVISIONING"
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _batches(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def saml_app_body(
+    label: str, acs_url: str, audience: str, hide_tiles: bool
+) -> dict[str, Any]:
+    """A SAML 2.0 app used only to provision: placeholder SSO, email user names."""
+    return {
+        "label": label,
+        "signOnMode": "SAML_2_0",
+        "visibility": {
+            "autoSubmitToolbar": False,
+            "hide": {"iOS": hide_tiles, "web": hide_tiles},
+        },
+        "credentials": {
+            "userNameTemplate": {"template": EMAIL_TEMPLATE, "type": "BUILT_IN"}
+        },
+        "settings": {
+            "signOn": {
+                "ssoAcsUrl": acs_url,
+                "recipient": acs_url,
+                "destination": acs_url,
+                "audience": audience,
+                "idpIssuer": "http://www.okta.com/${org.externalKey}",
+                "subjectNameIdTemplate": "${user.email}",
+                "subjectNameIdFormat": (
+                    "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+                ),
+                "responseSigned": True,
+                "assertionSigned": True,
+                "signatureAlgorithm": "RSA_SHA256",
+                "digestAlgorithm": "SHA256",
+                "honorForceAuthn": True,
+                "authnContextClassRef": (
+                    "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+                ),
+            }
+        },
+    }
+
+
+class OktaOrg:
+    """One Okta org, read and written through ``OktaTransport``."""
+
+    def __init__(self, transport: OktaTransport) -> None:
+        self.http = transport
+
+    # Apps
+
+    async def get_app(self, app_id: str) -> App | None:
+        try:
+            answer = await self.http.request("GET", f"/api/v1/apps/{app_id}")
+        except OktaError as error:
+            if error.status == 404:
+                return None
+            raise
+        return App.from_json(answer.data, f"GET /api/v1/apps/{app_id}")
+
+    async def find_apps(self, label: str) -> list[App]:
+        """Apps whose label is exactly ``label`` (labels are not unique)."""
+        found: list[App] = []
+        params: dict[str, str | int] = {"q": label, "limit": APPS_PAGE}
+        async for page in self.http.pages("/api/v1/apps", params):
+            for item in page:
+                if isinstance(item, dict) and item.get("label") == label:
+                    found.append(App.from_json(item, "GET /api/v1/apps"))
+        return found
+
+    async def create_app(self, body: dict[str, Any]) -> App:
+        """Create the app; after a lost answer, adopt the one it made, if any."""
+        label = body["label"]
+        before = {app.id for app in await self.find_apps(label)}
+        try:
+            answer = await self.http.request(
+                "POST",
+                "/api/v1/apps",
+                params={"activate": "true"},
+                body=body,
+                retry=Retry.VERIFY,
+            )
+        except AmbiguousWrite:
+            made = [app for app in await self.find_apps(label) if app.id not in before]
+            if len(made) == 1:
+                log.info("create_app: adopted app=%s after a lost answer", made[0].id)
+                return made[0]
+            if made:
+                raise
+            answer = await self.http.request(
+                "POST", "/api/v1/apps", params={"activate": "true"}, body=body
+            )
+        return App.from_json(answer.data, "POST /api/v1/apps")
+
+    async def replace_app(self, app: App, changes: dict[str, Any]) -> App:
+        """PUT the app with ``changes`` merged into what Okta holds."""
+        body = _merge(app.raw, changes)
+        for key in ("_links", "_embedded", "features", "lastUpdated", "created"):
+            body.pop(key, None)
+        answer = await self.http.request("PUT", f"/api/v1/apps/{app.id}", body=body)
+        return App.from_json(answer.data, f"PUT /api/v1/apps/{app.id}")
+
+    async def activate_app(self, app_id: str) -> None:
+        await self.http.request("POST", f"/api/v1/apps/{app_id}/lifecycle/activate")
+
+    # Provisioning, where Okta's API answers for the app
+
+    async def connection_status(self, app_id: str) -> str:
+        """``UNKNOWN`` on a custom SAML app: its connection has no public API."""
+        path = f"/api/v1/apps/{app_id}/connections/default"
+        answer = await self.http.request("GET", path)
+        return str((answer.data or {}).get("status") or "UNKNOWN")
+
+    async def set_connection(self, app_id: str, base_url: str, token: str) -> None:
+        path = f"/api/v1/apps/{app_id}/connections/default"
+        body = {"baseUrl": base_url, "profile": {"authScheme": "TOKEN", "token": token}}
+        await self.http.request("POST", path, params={"activate": "TRUE"}, body=body)
+
+    async def set_provisioning(
+        self, app_id: str, create: bool, update: bool, deactivate: bool
+    ) -> None:
+        def status(on: bool) -> dict[str, str]:
+            return {"status": "ENABLED" if on else "DISABLED"}
+
+        body = {
+            "create": {"lifecycleCreate": status(create)},
+            "update": {
+                "profile": status(update),
+                "lifecycleDeactivate": status(deactivate),
+            },
+        }
+        path = f"/api/v1/apps/{app_id}/features/{PROVISIONING_FEATURE}"
+        await self.http.request("PUT", path, body=body)
+
+    # Assignments
+
+    async def list_app_users(self, app_id: str) -> list[AppUser]:
+        path = f"/api/v1/apps/{app_id}/users"
+        return [
+            AppUser.from_json(item)
+            async for page in self.http.pages(path, {"limit": APP_USERS_PAGE})
+            for item in page
+        ]
+
+    async def list_app_groups(self, app_id: str) -> list[AppGroup]:
+        path = f"/api/v1/apps/{app_id}/groups"
+        return [
+            AppGroup.from_json(item)
+            async for page in self.http.pages(path, {"limit": APP_GROUPS_PAGE})
+            for item in page
+        ]
+
+    async def assign_user(self, app_id: str, user_id: str) -> None:
+        # Assigning someone already assigned changes nothing, so a lost answer
+        # can be sent again as it is.
+        body = {"id": user_id, "scope": "USER"}
+        await self.http.request("POST", f"/api/v1/apps/{app_id}/users", body=body)
+
+    async def unassign_user(self, app_id: str, user_id: str) -> None:
+        await self._delete(f"/api/v1/apps/{app_id}/users/{user_id}")
+
+    async def assign_group(self, app_id: str, group_id: str) -> None:
+        await self.http.request(
+            "PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", body={}
+        )
+
+    async def unassign_group(self, app_id: str, group_id: str) -> None:
+        await self._delete(f"/api/v1/apps/{app_id}/groups/{group_id}")
+
+    # Push groups
+
+    async def list_push_mappings(self, app_id: str) -> list[PushMapping]:
+        path = f"/api/v1/apps/{app_id}/group-push/mappings"
+        return [
+            PushMapping.from_json(item)
+            async for page in self.http.pages(path, {"limit": PUSH_MAPPINGS_PAGE})
+            for item in page
+        ]
+
+    async def create_push_mapping(
+        self, app_id: str, source_group_id: str, target_name: str
+    ) -> PushMapping:
+        """Push a group; after a lost answer, look before pushing it again."""
+        path = f"/api/v1/apps/{app_id}/group-push/mappings"
+        body = {
+            "sourceGroupId": source_group_id,
+            "targetGroupName": target_name,
+            "status": "ACTIVE",
+        }
+        try:
+            answer = await self.http.request(
+                "POST", path, body=body, retry=Retry.VERIFY
+            )
+        except AmbiguousWrite:
+            params: dict[str, str | int] = {
+                "sourceGroupId": source_group_id,
+                "limit": PUSH_MAPPINGS_PAGE,
+            }
+            async for page in self.http.pages(path, params):
+                if page:
+                    return PushMapping.from_json(page[0])
+            answer = await self.http.request("POST", path, body=body)
+        return PushMapping.from_json(answer.data)
+
+    async def set_push_mapping_status(
+        self, app_id: str, mapping_id: str, status: str
+    ) -> None:
+        path = f"/api/v1/apps/{app_id}/group-push/mappings/{mapping_id}"
+        await self.http.request("PATCH", path, body={"status": status})
+
+    async def delete_push_mapping(self, app_id: str, mapping_id: str) -> None:
+        """Delete a mapping, keeping the group it made in Agora (the role)."""
+        path = f"/api/v1/apps/{app_id}/group-push/mappings/{mapping_id}"
+        await self._delete(path, params={"deleteTargetGroup": "false"})
+
+    # People and groups
+
+    async def find_users(self, emails: list[str]) -> dict[str, list[User]]:
+        """Users by email, case-insensitively: an exact ``filter`` first, then
+        ``search`` (case-insensitive) for the ones written in another case."""
+        found = await self._lookup_users("filter", emails)
+        missing = [email for email in emails if not found.get(email.lower())]
+        if missing:
+            for key, users in (await self._lookup_users("search", missing)).items():
+                found.setdefault(key, users)
+        return {email: found.get(email.lower(), []) for email in emails}
+
+    async def find_groups(self, names: list[str]) -> dict[str, list[Group]]:
+        """Groups by exact name; a name may match more than one group."""
+        found: dict[str, list[Group]] = {name: [] for name in names}
+        for batch in _batches(names, LOOKUP_BATCH):
+            expression = " or ".join(f"profile.name eq {_quote(n)}" for n in batch)
+            params: dict[str, str | int] = {"search": expression, "limit": GROUPS_PAGE}
+            async for page in self.http.pages("/api/v1/groups", params):
+                for item in page:
+                    group = Group.from_json(item)
+                    if group.name in found and group not in found[group.name]:
+                        found[group.name].append(group)
+        return found
+
+    async def _lookup_users(
+        self, kind: str, emails: list[str]
+    ) -> dict[str, list[User]]:
+        async def one(batch: list[str]) -> list[User]:
+            expression = " or ".join(f"profile.email eq {_quote(e)}" for e in batch)
+            params: dict[str, str | int] = {kind: expression, "limit": USERS_PAGE}
+            return [
+                User.from_json(item)
+                async for page in self.http.pages("/api/v1/users", params)
+                for item in page
+            ]
+
+        pages = await asyncio.gather(*(one(b) for b in _batches(emails, LOOKUP_BATCH)))
+        found: dict[str, list[User]] = {}
+        for users in pages:
+            for user in users:
+                bucket = found.setdefault(user.email.lower(), [])
+                if user not in bucket:
+                    bucket.append(user)
+        return found
+
+    async def _delete(self, path: str, params: dict[str, str] | None = None) -> None:
+        try:
+            await self.http.request("DELETE", path, params=params)
+        except OktaError as error:
+            # Gone already: a retried delete whose first answer was lost.
+            if error.status != 404:
+                raise
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

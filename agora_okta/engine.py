@@ -1,0 +1,441 @@
+"""load → plan → apply, against an Okta org or the built-in sandbox.
+
+The engine reads the file, reads what the org holds for it, makes the plan,
+and carries it out in the admin guide's order: the app, the console's manual
+steps, push groups, then assignments, so that Agora's roles exist before
+people arrive. It tells the CLI what happens through ``Events``; it never
+prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from agora_okta import plan as planning
+from agora_okta.adapter.budget import Clock
+from agora_okta.adapter.models import App
+from agora_okta.adapter.org import OktaOrg, saml_app_body
+from agora_okta.adapter.transport import OktaTransport
+from agora_okta.errors import (
+    AgoraOktaError,
+    ConfigError,
+    ManualStepsPending,
+    Problem,
+    SecretError,
+)
+from agora_okta.plan import Action, Change, Current, Plan, Section
+
+if TYPE_CHECKING:
+    from agora_okta.config import Config, LoadedConfig
+    from agora_okta.sandbox import Sandbox
+
+log = logging.getLogger(__name__)
+
+SANDBOX_SCIM_TOKEN = "sandbox-scim-token"
+
+
+@dataclass
+class Options:
+    sandbox: bool = False
+    # At a terminal, apply waits for the admin at the manual steps.
+    interactive: bool = False
+    force: bool = False
+    # Real seconds between reads of the app while waiting for the console.
+    poll_seconds: float = 10.0
+    timeout: float = 30.0
+    env: dict[str, str] | None = None
+    # An org to use instead of the file's (tests, and --sandbox).
+    org_url: str | None = None
+    token: str | None = None
+    time_scale: float = 1.0
+
+
+class Events(Protocol):
+    """What the engine tells the CLI while it works."""
+
+    def info(self, message: str) -> None: ...
+
+    def show_plan(self, plan: Plan) -> None: ...
+
+    def confirm(self, plan: Plan) -> bool: ...
+
+    def waiting_for_console(self, plan: Plan) -> None: ...
+
+    def progress(self, done: int, total: int, seconds_left: float) -> None: ...
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    applied: list[Change] = field(default_factory=list)
+    confirmed: bool = True
+
+
+@dataclass
+class _Session:
+    loaded: LoadedConfig
+    org: OktaOrg
+    org_url: str
+    sandbox: Sandbox | None
+
+
+def make_plan(loaded: LoadedConfig, options: Options) -> Plan:
+    """Read the org and return what ``apply`` would do; change nothing."""
+
+    async def run() -> Plan:
+        async with _open(loaded, options) as session:
+            return (await _read(session))[0]
+
+    return asyncio.run(run())
+
+
+def apply(loaded: LoadedConfig, options: Options, events: Events) -> Outcome:
+    """Make the org match the file."""
+    return asyncio.run(_apply(loaded, options, events))
+
+
+async def _apply(loaded: LoadedConfig, options: Options, events: Events) -> Outcome:
+    async with _open(loaded, options) as session:
+        plan, current = await _read(session)
+        events.show_plan(plan)
+        if not plan.has_changes:
+            return Outcome(plan)
+        plan.check_removals(options.force)
+        if not events.confirm(plan):
+            return Outcome(plan, confirmed=False)
+        outcome = Outcome(plan)
+        app = await _apply_app(session, plan, current, outcome)
+        await _console_steps(session, options, events, app)
+        await _apply_rest(session, app.id, plan, events, outcome)
+        return outcome
+
+
+@contextlib.asynccontextmanager
+async def _open(loaded: LoadedConfig, options: Options) -> AsyncIterator[_Session]:
+    with _sandbox(loaded, options) as sandbox:
+        if sandbox is not None:
+            org_url, token = sandbox.url, sandbox.token
+        else:
+            org_url = options.org_url or loaded.config.okta.org_url
+            token = options.token or _okta_token(options)
+        transport = OktaTransport(
+            org_url, token, timeout=options.timeout, clock=Clock(options.time_scale)
+        )
+        async with transport:
+            yield _Session(loaded, OktaOrg(transport), org_url, sandbox)
+
+
+def _okta_token(options: Options) -> str:
+    from agora_okta.secrets import okta_api_token
+
+    return okta_api_token(options.env)
+
+
+@contextlib.contextmanager
+def _sandbox(loaded: LoadedConfig, options: Options) -> Iterator[Sandbox | None]:
+    if not options.sandbox:
+        yield None
+        return
+    from agora_okta.sandbox import Sandbox, SandboxSettings
+
+    settings = SandboxSettings(seed=sandbox_seed(loaded.config))
+    with Sandbox(settings) as sandbox:
+        yield sandbox
+
+
+def sandbox_seed(config: Config) -> dict[str, Any]:
+    """An org holding the people and groups the file names, for a rehearsal."""
+    people = list(dict.fromkeys(p.lower() for p in config.assign.people))
+    names = [p.group for p in config.push_groups] + list(config.assign.groups)
+    groups = list(dict.fromkeys(names))
+    users = []
+    for email in people:
+        local = email.split("@")[0]
+        first, _, last = local.replace("_", ".").partition(".")
+        users.append(
+            {
+                "email": email,
+                "first_name": first.capitalize() or "Sandbox",
+                "last_name": last.capitalize() or "User",
+            }
+        )
+    # Each person joins one group in turn, so group assignments bring members.
+    members: dict[str, list[str]] = {name: [] for name in groups}
+    for index, email in enumerate(people):
+        if groups:
+            members[groups[index % len(groups)]].append(email)
+    return {
+        "users": users,
+        "groups": [{"name": name, "members": members[name]} for name in groups],
+        "apps": [],
+    }
+
+
+async def _read(session: _Session) -> tuple[Plan, Current]:
+    config = session.loaded.config
+    org = session.org
+    app_task = asyncio.create_task(_find_app(session))
+    users, groups = await asyncio.gather(
+        org.find_users(list(config.assign.people)),
+        org.find_groups(_group_names(config)),
+    )
+    app = await app_task
+    current = Current(app=app)
+    _resolve(session.loaded, users, groups, current)
+    if app is not None:
+        (
+            current.app_users,
+            current.app_groups,
+            current.push_mappings,
+            status,
+        ) = await asyncio.gather(
+            org.list_app_users(app.id),
+            org.list_app_groups(app.id),
+            org.list_push_mappings(app.id),
+            org.connection_status(app.id),
+        )
+        current.provisioning_api = status != "UNKNOWN"
+    plan = planning.make_plan(config, current, org_url=session.org_url)
+    return plan, current
+
+
+def _group_names(config: Config) -> list[str]:
+    names = [p.group for p in config.push_groups] + list(config.assign.groups)
+    return list(dict.fromkeys(names))
+
+
+async def _find_app(session: _Session) -> App | None:
+    app_settings = session.loaded.config.app
+    if app_settings.id:
+        app = await session.org.get_app(app_settings.id)
+        if app is None:
+            raise _problem(
+                session.loaded,
+                ("app", "id"),
+                f"no app has the id {app_settings.id!r} in this org; "
+                "remove `id` to create the app",
+            )
+        return app
+    apps = await session.org.find_apps(app_settings.label)
+    if len(apps) > 1:
+        ids = ", ".join(f"{a.id} ({a.status.lower()})" for a in apps)
+        raise _problem(
+            session.loaded,
+            ("app", "label"),
+            f"{len(apps)} apps are labelled {app_settings.label!r}: {ids}; "
+            "pin the one to manage with `app: {id: ...}`",
+        )
+    return apps[0] if apps else None
+
+
+def _problem(
+    loaded: LoadedConfig, keys: tuple[str | int, ...], message: str
+) -> ConfigError:
+    file, line, column = loaded.where(*keys)
+    return ConfigError([Problem(str(file), line, column, message)])
+
+
+def _resolve(
+    loaded: LoadedConfig,
+    users: dict[str, list[Any]],
+    groups: dict[str, list[Any]],
+    current: Current,
+) -> None:
+    """Every person and group the file names, to one Okta id each, or every
+    problem at once with the file's line."""
+    config = loaded.config
+    problems: list[Problem] = []
+
+    def report(keys: tuple[str | int, ...], message: str) -> None:
+        file, line, column = loaded.where(*keys)
+        problems.append(Problem(str(file), line, column, message))
+
+    for index, email in enumerate(config.assign.people):
+        found = users.get(email, [])
+        if not found:
+            report(("assign", "people", index), f"no Okta user has the email {email!r}")
+        elif len(found) > 1:
+            report(
+                ("assign", "people", index),
+                f"{len(found)} Okta users have the email {email!r}: "
+                + ", ".join(u.login for u in found),
+            )
+        else:
+            current.user_ids[email.lower()] = found[0].id
+    places: list[tuple[str, tuple[str | int, ...]]] = [
+        (push.group, ("push_groups", i)) for i, push in enumerate(config.push_groups)
+    ] + [(name, ("assign", "groups", i)) for i, name in enumerate(config.assign.groups)]
+    for name, keys in places:
+        found = groups.get(name, [])
+        if not found:
+            report(keys, f"no Okta group is named {name!r}")
+        elif len(found) > 1:
+            ids = ", ".join(g.id for g in found)
+            report(
+                keys,
+                f"{len(found)} Okta groups are named {name!r} ({ids}); "
+                "rename one in Okta so the name is unique",
+            )
+        else:
+            current.group_ids[name] = found[0].id
+    if problems:
+        raise ConfigError(problems)
+
+
+async def _apply_app(
+    session: _Session, plan: Plan, current: Current, outcome: Outcome
+) -> App:
+    config = session.loaded.config
+    org = session.org
+    app = current.app
+    for change in plan.in_section(Section.APP):
+        if change.action is Action.CREATE:
+            body = saml_app_body(
+                config.app.label,
+                config.app.sso.acs_url,
+                config.app.sso.audience,
+                config.app.hide_tiles,
+            )
+            app = await org.create_app(body)
+        elif app is not None and change.details == ("activate",):
+            await org.activate_app(app.id)
+        elif app is not None:
+            body = saml_app_body(
+                config.app.label,
+                config.app.sso.acs_url,
+                config.app.sso.audience,
+                config.app.hide_tiles,
+            )
+            await org.replace_app(app, body)
+            # Replacing a provisioned app may have reset its provisioning
+            # (FACTS.md): the console steps are judged on what Okta says now.
+            app = await org.get_app(app.id)
+        outcome.applied.append(change)
+    assert app is not None, "the plan creates the app when there is none"
+    return app
+
+
+async def _console_steps(
+    session: _Session, options: Options, events: Events, app: App
+) -> None:
+    """Bring the console's steps to done: through the API where Okta offers
+    one, through the sandbox's console stand-in, or by waiting for the admin."""
+    config = session.loaded.config
+    plan = _replan(session, app)
+    if not plan.pending_steps:
+        return
+    if session.sandbox is not None:
+        events.info(
+            "The sandbox's console stand-in plays the admin for the manual "
+            "steps, with the values above."
+        )
+        _sandbox_console(session.sandbox, config, app, options)
+        return
+    provisioning_api = await session.org.connection_status(app.id) != "UNKNOWN"
+    if provisioning_api:
+        prov = config.provisioning
+        token = _scim_token(config, options)
+        await session.org.set_connection(app.id, prov.scim_base_url, token)
+        await session.org.set_provisioning(
+            app.id,
+            prov.to_app.create_users,
+            prov.to_app.update_user_attributes,
+            prov.to_app.deactivate_users,
+        )
+        return
+    if not options.interactive:
+        raise ManualStepsPending(
+            f"{len(plan.pending_steps)} manual step(s) wait in the Admin Console "
+            f"({plan.console_url}); do them, then run apply again"
+        )
+    events.waiting_for_console(plan)
+    clock = session.org.http.budget.clock
+    while plan.pending_steps:
+        await clock.sleep(options.poll_seconds)
+        fresh = await session.org.get_app(app.id)
+        if fresh is not None:
+            plan = _replan(session, fresh)
+    events.info("The console steps are done.")
+
+
+def _replan(session: _Session, app: App) -> Plan:
+    config = session.loaded.config
+    plan = Plan(
+        org_url=session.org_url,
+        app_label=config.app.label,
+        app_id=app.id,
+        console_url=planning.console_url(session.org_url, app),
+    )
+    plan.manual_steps.extend(planning.manual_steps(config, app))
+    return plan
+
+
+def _scim_token(config: Config, options: Options) -> str:
+    try:
+        return config.provisioning.token.resolve(options.env)
+    except SecretError:
+        if options.sandbox:
+            return SANDBOX_SCIM_TOKEN
+        raise
+
+
+def _sandbox_console(
+    sandbox: Sandbox, config: Config, app: App, options: Options
+) -> None:
+    prov = config.provisioning
+    sandbox.provision(
+        app.id,
+        enabled=True,
+        base_url=prov.scim_base_url,
+        unique_identifier=prov.unique_identifier,
+        auth="header",
+        token=_scim_token(config, options),
+        create_users=prov.to_app.create_users,
+        update_user_attributes=prov.to_app.update_user_attributes,
+        deactivate_users=prov.to_app.deactivate_users,
+    )
+
+
+async def _apply_rest(
+    session: _Session, app_id: str, plan: Plan, events: Events, outcome: Outcome
+) -> None:
+    """Push groups, then group assignments, then person assignments, one
+    request per change, paced by the rate-limit budget."""
+    rest = [c for c in plan.changes if c.section is not Section.APP]
+    budget = session.org.http.budget
+    for done, change in enumerate(rest):
+        events.progress(done, len(rest), budget.seconds_for("apps", len(rest) - done))
+        await _apply_change(session.org, app_id, change)
+        outcome.applied.append(change)
+    if rest:
+        events.progress(len(rest), len(rest), 0.0)
+
+
+async def _apply_change(org: OktaOrg, app_id: str, change: Change) -> None:
+    section, action, target = change.section, change.action, change.target_id
+    if section is Section.PUSH_GROUPS:
+        if action is Action.CREATE:
+            await org.create_push_mapping(app_id, target, change.role)
+        elif action is Action.UPDATE:
+            await org.set_push_mapping_status(app_id, target, "ACTIVE")
+        else:
+            # Okta deletes only an inactive mapping.
+            await org.set_push_mapping_status(app_id, target, "INACTIVE")
+            await org.delete_push_mapping(app_id, target)
+    elif section is Section.GROUP_ASSIGNMENTS:
+        if action is Action.CREATE:
+            await org.assign_group(app_id, target)
+        else:
+            await org.unassign_group(app_id, target)
+    elif section is Section.PERSON_ASSIGNMENTS:
+        if action is Action.CREATE:
+            await org.assign_user(app_id, target)
+        else:
+            await org.unassign_user(app_id, target)
+    else:
+        raise AgoraOktaError(f"cannot apply a change to {section}")
