@@ -63,6 +63,13 @@ SandboxOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+SkipScimOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-scim-check",
+        help="Do not probe Agora's SCIM endpoint before the console steps.",
+    ),
+]
 
 
 def _echo(text: str) -> None:
@@ -172,12 +179,15 @@ def plan(
         ),
     ] = False,
     sandbox: SandboxOpt = False,
+    skip_scim_check: SkipScimOpt = False,
 ) -> None:
     """Read the org and print what `apply` would do; change nothing."""
     from agora_okta import engine
 
     loaded = _load(file)
-    result = engine.make_plan(loaded, _options(sandbox))
+    result = engine.make_plan(
+        loaded, _options(sandbox, skip_scim_check=skip_scim_check)
+    )
     _echo(_render(result, fmt))
     if detailed_exitcode and result.has_changes:
         raise typer.Exit(ExitCode.CHANGES_PENDING)
@@ -263,13 +273,19 @@ def apply(
     ] = False,
     fmt: FormatOpt = Format.TEXT,
     sandbox: SandboxOpt = False,
+    skip_scim_check: SkipScimOpt = False,
 ) -> None:
     """Make Okta match the file: the app, the console steps, push groups, then
     assignments. Running it twice changes nothing."""
     from agora_okta import engine, render
 
     loaded = _load(file)
-    options = _options(sandbox, interactive=sys.stdin.isatty(), force=force)
+    options = _options(
+        sandbox,
+        interactive=sys.stdin.isatty(),
+        force=force,
+        skip_scim_check=skip_scim_check,
+    )
     outcome = engine.apply(loaded, options, _ApplyEvents(fmt, yes))
     if not outcome.confirmed:
         _err("Nothing applied.")
@@ -278,6 +294,24 @@ def apply(
         _err(
             f"Applied {len(outcome.applied)} change(s). {render.summary(outcome.plan)}"
         )
+
+
+@app.command("check-scim")
+def check_scim(
+    file: FileArg = DEFAULT_FILE,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for each answer.")
+    ] = 10.0,
+) -> None:
+    """Probe Agora's SCIM endpoint with the file's token, as Okta's "Test
+    Connector Configuration" does. Read-only."""
+    from agora_okta.scim_check import check_file_endpoint, render_report
+
+    loaded = _load(file)
+    report = check_file_endpoint(loaded.config, timeout=timeout)
+    _echo(render_report(report, color=_colour()))
+    if not report.ok:
+        raise typer.Exit(ExitCode.ERROR)
 
 
 @secrets_app.command("set")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agora_okta import plan as planning
+from agora_okta import redact
 from agora_okta.adapter.budget import Clock
 from agora_okta.adapter.models import App
 from agora_okta.adapter.org import OktaOrg, saml_app_body
@@ -26,6 +27,7 @@ from agora_okta.errors import (
     ConfigError,
     ManualStepsPending,
     Problem,
+    ScimCheckFailed,
     SecretError,
 )
 from agora_okta.plan import Action, Change, Current, Plan, Section
@@ -33,6 +35,7 @@ from agora_okta.plan import Action, Change, Current, Plan, Section
 if TYPE_CHECKING:
     from agora_okta.config import Config, LoadedConfig
     from agora_okta.sandbox import Sandbox
+    from agora_okta.scim_check import ScimReport
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class Options:
     org_url: str | None = None
     token: str | None = None
     time_scale: float = 1.0
+    skip_scim_check: bool = False
+    scim_timeout: float = 10.0
 
 
 class Events(Protocol):
@@ -89,7 +94,7 @@ def make_plan(loaded: LoadedConfig, options: Options) -> Plan:
 
     async def run() -> Plan:
         async with _open(loaded, options) as session:
-            return (await _read(session))[0]
+            return (await _read(session, options))[0]
 
     return asyncio.run(run())
 
@@ -101,7 +106,7 @@ def apply(loaded: LoadedConfig, options: Options, events: Events) -> Outcome:
 
 async def _apply(loaded: LoadedConfig, options: Options, events: Events) -> Outcome:
     async with _open(loaded, options) as session:
-        plan, current = await _read(session)
+        plan, current = await _read(session, options)
         events.show_plan(plan)
         if not plan.has_changes:
             return Outcome(plan)
@@ -110,6 +115,7 @@ async def _apply(loaded: LoadedConfig, options: Options, events: Events) -> Outc
             return Outcome(plan, confirmed=False)
         outcome = Outcome(plan)
         app = await _apply_app(session, plan, current, outcome)
+        _require_scim(plan, options, events)
         await _console_steps(session, options, events, app)
         await _apply_rest(session, app.id, plan, events, outcome)
         return outcome
@@ -123,6 +129,7 @@ async def _open(loaded: LoadedConfig, options: Options) -> AsyncIterator[_Sessio
         else:
             org_url = options.org_url or loaded.config.okta.org_url
             token = options.token or _okta_token(options)
+        redact.remember(token)
         transport = OktaTransport(
             org_url, token, timeout=options.timeout, clock=Clock(options.time_scale)
         )
@@ -176,9 +183,10 @@ def sandbox_seed(config: Config) -> dict[str, Any]:
     }
 
 
-async def _read(session: _Session) -> tuple[Plan, Current]:
+async def _read(session: _Session, options: Options) -> tuple[Plan, Current]:
     config = session.loaded.config
     org = session.org
+    scim_task = asyncio.create_task(asyncio.to_thread(check_agora, config, options))
     app_task = asyncio.create_task(_find_app(session))
     users, groups = await asyncio.gather(
         org.find_users(list(config.assign.people)),
@@ -201,7 +209,34 @@ async def _read(session: _Session) -> tuple[Plan, Current]:
         )
         current.provisioning_api = status != "UNKNOWN"
     plan = planning.make_plan(config, current, org_url=session.org_url)
+    plan.scim = await scim_task
     return plan, current
+
+
+def check_agora(config: Config, options: Options) -> ScimReport | None:
+    """Agora's SCIM endpoint, probed with the file's token (None: skipped)."""
+    from agora_okta.scim_check import check_file_endpoint
+
+    if options.skip_scim_check:
+        return None
+    return check_file_endpoint(config, env=options.env, timeout=options.scim_timeout)
+
+
+def _require_scim(plan: Plan, options: Options, events: Events) -> None:
+    """Stop before the console steps when Agora's endpoint fails its checks:
+    the admin would enter values that cannot work."""
+    if plan.scim is None or plan.scim.ok or not plan.pending_steps:
+        return
+    if options.sandbox:
+        events.info(
+            "warning: Agora's SCIM endpoint failed its checks (above); "
+            "a sandbox rehearsal goes on regardless."
+        )
+        return
+    raise ScimCheckFailed(
+        "Agora's SCIM endpoint failed its checks (see the plan); fix them before "
+        "the console steps, or pass --skip-scim-check"
+    )
 
 
 def _group_names(config: Config) -> list[str]:
@@ -236,8 +271,7 @@ async def _find_app(session: _Session) -> App | None:
 def _problem(
     loaded: LoadedConfig, keys: tuple[str | int, ...], message: str
 ) -> ConfigError:
-    file, line, column = loaded.where(*keys)
-    return ConfigError([Problem(str(file), line, column, message)])
+    return ConfigError([loaded.where(*keys).problem(message)])
 
 
 def _resolve(
@@ -252,8 +286,7 @@ def _resolve(
     problems: list[Problem] = []
 
     def report(keys: tuple[str | int, ...], message: str) -> None:
-        file, line, column = loaded.where(*keys)
-        problems.append(Problem(str(file), line, column, message))
+        problems.append(loaded.where(*keys).problem(message))
 
     for index, email in enumerate(config.assign.people):
         found = users.get(email, [])
@@ -377,7 +410,7 @@ def _replan(session: _Session, app: App) -> Plan:
 
 def _scim_token(config: Config, options: Options) -> str:
     try:
-        return config.provisioning.token.resolve(options.env)
+        return redact.remember(config.provisioning.token.resolve(options.env))
     except SecretError:
         if options.sandbox:
             return SANDBOX_SCIM_TOKEN

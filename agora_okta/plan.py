@@ -19,6 +19,7 @@ from agora_okta.errors import SafetyRefusal
 if TYPE_CHECKING:
     from agora_okta.adapter.models import App, AppGroup, AppUser, PushMapping
     from agora_okta.config import Config
+    from agora_okta.scim_check import ScimReport
 
 # A plan that removes more than this share of what exists in a list refuses to
 # apply without --force.
@@ -115,6 +116,8 @@ class Plan:
     # Per list: (removed, existing), for the removal limit.
     removals: dict[Section, tuple[int, int]] = field(default_factory=dict)
     provisioning_api: bool = False
+    # Agora's SCIM endpoint, probed as Okta's "Test connector" does.
+    scim: ScimReport | None = None
 
     @property
     def pending_steps(self) -> list[ManualStep]:

@@ -82,6 +82,15 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
         for number, step in enumerate(plan.manual_steps, start=1):
             lines.extend(_step_lines(number, step, colour))
         lines.append("")
+    if plan.scim is not None:
+        from agora_okta.scim_check import render_report
+
+        lines.append(
+            "Agora's SCIM endpoint, probed from here as Okta's connector test does"
+        )
+        report = render_report(plan.scim, color=colour).rstrip("\n")
+        lines.extend("  " + line for line in report.splitlines())
+        lines.append("")
     for error in plan.push_errors:
         lines.append(
             _paint(
@@ -127,6 +136,11 @@ def render_markdown(plan: Plan) -> str:
             if step.note:
                 lines.append(f"  - _{step.note}_")
         lines.append("")
+    if plan.scim is not None:
+        from agora_okta.scim_check import render_report
+
+        lines += ["Agora's SCIM endpoint, probed as Okta's connector test does:", ""]
+        lines += ["```", render_report(plan.scim, color=False).rstrip("\n"), "```", ""]
     for error in plan.push_errors:
         lines.append(
             f"- ⛔ push group **{_md(error.group)}** is in ERROR: "
@@ -176,6 +190,9 @@ def plan_as_dict(plan: Plan) -> dict[str, Any]:
             for s in plan.manual_steps
         ],
         "provisioning_api": plan.provisioning_api,
+        "scim_checks": None
+        if plan.scim is None
+        else [result.__dict__ for result in plan.scim.results],
         "push_errors": [e.__dict__ for e in plan.push_errors],
         "warnings": plan.warnings,
     }
