@@ -208,6 +208,14 @@ async def _read(session: _Session, options: Options) -> tuple[Plan, Current]:
             org.connection_status(app.id),
         )
         current.provisioning_api = status != "UNKNOWN"
+        if config.prune:
+            known = set(current.group_ids.values())
+            others = {m.source_group_id for m in current.push_mappings}
+            others |= {g.id for g in current.app_groups}
+            if others - known:
+                current.other_group_names = await org.group_names(
+                    sorted(others - known)
+                )
     plan = planning.make_plan(config, current, org_url=session.org_url)
     plan.scim = await scim_task
     return plan, current

@@ -99,6 +99,9 @@ class Current:
     # The file's people and groups, resolved to Okta ids.
     user_ids: dict[str, str] = field(default_factory=dict)
     group_ids: dict[str, str] = field(default_factory=dict)
+    # Names of the other groups in push mappings and group assignments, by id
+    # (read only when prune may remove them).
+    other_group_names: dict[str, str] = field(default_factory=dict)
     # Where Okta's API answers for the app's provisioning (not UNKNOWN).
     provisioning_api: bool = False
 
@@ -298,7 +301,9 @@ def manual_steps(config: Config, app: App | None) -> list[ManualStep]:
 
 def _plan_push_groups(plan: Plan, config: Config, current: Current) -> None:
     by_source = {m.source_group_id: m for m in current.push_mappings}
-    names = {gid: name for name, gid in current.group_ids.items()}
+    names = current.other_group_names | {
+        gid: name for name, gid in current.group_ids.items()
+    }
     wanted: set[str] = set()
     for push in config.push_groups:
         group_id = current.group_ids[push.group]
@@ -359,7 +364,9 @@ def _plan_group_assignments(plan: Plan, config: Config, current: Current) -> Non
             )
     removed = 0
     if config.prune:
-        names = {gid: name for name, gid in current.group_ids.items()}
+        names = current.other_group_names | {
+            gid: name for name, gid in current.group_ids.items()
+        }
         for group_id in sorted(assigned - wanted.keys()):
             removed += 1
             plan.changes.append(

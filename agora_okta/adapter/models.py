@@ -89,11 +89,18 @@ class User:
 class Group:
     id: str
     name: str
+    # OKTA_GROUP, BUILT_IN (Everyone), or APP_GROUP: a group that lives in an
+    # app, such as the one a push mapping makes in Agora, named as its source.
+    type: str
 
     @classmethod
     def from_json(cls, data: Any) -> Group:
         profile = _dict(_dict(data).get("profile"))
-        return cls(id=_required(data, "id", "a group"), name=str(profile.get("name")))
+        return cls(
+            id=_required(data, "id", "a group"),
+            name=str(profile.get("name")),
+            type=str(_dict(data).get("type") or ""),
+        )
 
 
 @dataclass(frozen=True)

@@ -273,7 +273,11 @@ class OktaOrg:
         return {email: found.get(email.lower(), []) for email in emails}
 
     async def find_groups(self, names: list[str]) -> dict[str, list[Group]]:
-        """Groups by exact name; a name may match more than one group."""
+        """Okta groups by exact name; a name may match more than one group.
+
+        App groups are left out: pushing a group makes one in Okta with the
+        same name, which is Agora's copy, not a group the file can mean.
+        """
         found: dict[str, list[Group]] = {name: [] for name in names}
         for batch in _batches(names, LOOKUP_BATCH):
             expression = " or ".join(f"profile.name eq {_quote(n)}" for n in batch)
@@ -281,9 +285,23 @@ class OktaOrg:
             async for page in self.http.pages("/api/v1/groups", params):
                 for item in page:
                     group = Group.from_json(item)
+                    if group.type == "APP_GROUP":
+                        continue
                     if group.name in found and group not in found[group.name]:
                         found[group.name].append(group)
         return found
+
+    async def group_names(self, ids: list[str]) -> dict[str, str]:
+        """Names of groups by id, batched (for groups the file does not name)."""
+        names: dict[str, str] = {}
+        for batch in _batches(ids, LOOKUP_BATCH):
+            expression = " or ".join(f"id eq {_quote(i)}" for i in batch)
+            params: dict[str, str | int] = {"search": expression, "limit": GROUPS_PAGE}
+            async for page in self.http.pages("/api/v1/groups", params):
+                for item in page:
+                    group = Group.from_json(item)
+                    names[group.id] = group.name
+        return names
 
     async def _lookup_users(
         self, kind: str, emails: list[str]
