@@ -309,7 +309,7 @@ def check_scim(
 
     loaded = _load(file)
     report = check_file_endpoint(loaded.config, timeout=timeout)
-    _echo(render_report(report, color=_colour()))
+    _echo(render_report(report, color=_colour()).rstrip("\n") + "\n")
     if not report.ok:
         raise typer.Exit(ExitCode.ERROR)
 

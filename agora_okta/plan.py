@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from agora_okta.config import Config
     from agora_okta.scim_check import ScimReport
 
+# One API token's share of Okta's apps-family rate limit, a minute
+# (FACTS.md, "Rate limits"): what decides how long an apply takes.
+APPS_BUDGET_PER_MINUTE = 50
+
 # A plan that removes more than this share of what exists in a list refuses to
 # apply without --force.
 REMOVAL_LIMIT = 0.30
@@ -130,6 +134,19 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.changes or self.pending_steps)
 
+    @property
+    def apps_requests(self) -> int:
+        """Requests ``apply`` sends on Okta's apps family, one per change
+        (two to remove an active push group: deactivate, then delete)."""
+        extra = sum(
+            1
+            for c in self.changes
+            if c.section is Section.PUSH_GROUPS
+            and c.action is Action.DELETE
+            and "status ACTIVE" in c.details[0]
+        )
+        return len(self.changes) + extra
+
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)
 
@@ -167,7 +184,25 @@ def make_plan(config: Config, current: Current, *, org_url: str) -> Plan:
     _plan_push_groups(plan, config, current)
     _plan_group_assignments(plan, config, current)
     _plan_person_assignments(plan, config, current)
+    _note_budget(plan)
     return plan
+
+
+def _note_budget(plan: Plan) -> None:
+    requests = plan.apps_requests
+    if requests <= APPS_BUDGET_PER_MINUTE:
+        return
+    minutes = requests / APPS_BUDGET_PER_MINUTE
+    plan.warnings.append(
+        f"apply sends {requests} requests to Okta's apps API, which allows one "
+        f"token about {APPS_BUDGET_PER_MINUTE} a minute: about {minutes:.0f} min."
+    )
+    people = len(plan.in_section(Section.PERSON_ASSIGNMENTS))
+    if people > APPS_BUDGET_PER_MINUTE:
+        plan.warnings.append(
+            f"{people} people are assigned one by one, a request each; assigning "
+            "an Okta group that holds them costs one request for all its members."
+        )
 
 
 def console_url(org_url: str, app: App | None) -> str:
@@ -189,7 +224,7 @@ def desired_app_fields(config: Config) -> dict[str, object]:
         "SSO ACS URL": config.app.sso.acs_url,
         "SSO audience": config.app.sso.audience,
         "user name template": EMAIL_TEMPLATE,
-        "tiles hidden": config.app.hide_tiles,
+        "tiles hidden": _yes_no(config.app.hide_tiles),
     }
 
 
@@ -199,8 +234,12 @@ def current_app_fields(app: App) -> dict[str, object]:
         "SSO ACS URL": app.acs_url,
         "SSO audience": app.audience,
         "user name template": app.user_name_template,
-        "tiles hidden": app.hide_web and app.hide_ios,
+        "tiles hidden": _yes_no(app.hide_web and app.hide_ios),
     }
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def _app_changes(config: Config, app: App | None) -> list[Change]:
@@ -318,7 +357,6 @@ def _plan_push_groups(plan: Plan, config: Config, current: Current) -> None:
                     push.group,
                     group_id,
                     role,
-                    details=(f"role in Agora: {role}",),
                 )
             )
         elif mapping.status == "INACTIVE":

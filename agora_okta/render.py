@@ -40,11 +40,27 @@ def _paint(text: str, code: str, colour: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if colour else text
 
 
+def describe(change: Change) -> str:
+    """One change in words, e.g. "push Sales as role 'Sales Team'"."""
+    name, action, section = change.name, change.action, change.section
+    if section is Section.APP:
+        if action is Action.CREATE:
+            return f"create SAML app {name!r} (provisioning only)"
+        return f"update app {name!r}"
+    if section is Section.PUSH_GROUPS:
+        if action is Action.CREATE:
+            return f"push {name} as role {change.role!r}"
+        if action is Action.UPDATE:
+            return f"re-activate push group {name}"
+        return f"stop pushing {name}"
+    verb = {Action.CREATE: "assign", Action.DELETE: "unassign"}.get(action, "update")
+    if section is Section.GROUP_ASSIGNMENTS:
+        return f"{verb} group {name}"
+    return f"{verb} {name}"
+
+
 def _change_line(change: Change, colour: bool) -> list[str]:
-    mark = _MARKS[change.action]
-    head = f"  {mark} {change.action} {change.name}"
-    if change.section is Section.APP and change.action is Action.CREATE:
-        head = f"  {mark} create SAML app {change.name!r} (provisioning only)"
+    head = f"  {_MARKS[change.action]} {describe(change)}"
     lines = [_paint(head, _COLOURS[change.action], colour)]
     lines.extend(f"      {detail}" for detail in change.details)
     if change.warning:
@@ -122,7 +138,7 @@ def render_markdown(plan: Plan) -> str:
                 details += f" ⚠️ {change.warning}"
             lines.append(
                 f"| `{_MARKS[change.action]}` | {change.section} | "
-                f"{change.action} **{_md(change.name)}** | {_md(details)} |"
+                f"{_md(describe(change))} | {_md(details)} |"
             )
         lines.append("")
     if plan.manual_steps and not plan.provisioning_api:

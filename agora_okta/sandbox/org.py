@@ -8,6 +8,7 @@ what they return.
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from typing import Any
 
@@ -31,7 +32,7 @@ class Org:
         provisioning_api: bool = False,
     ) -> None:
         self.lock = threading.RLock()
-        self._seed = copy.deepcopy(seed or {})
+        self._seed = _json_copy(seed or {})
         check_seed(self._seed)
         self._clock = clock
         self._random_seed = random_seed
@@ -185,3 +186,12 @@ def _is_everyone(entry: dict[str, Any]) -> bool:
         and isinstance(profile, dict)
         and profile.get("name") == "Everyone"
     )
+
+
+def _json_copy(seed: dict[str, Any]) -> dict[str, Any]:
+    """A private copy of the seed (reset returns to it), which must be JSON."""
+    try:
+        copied: dict[str, Any] = json.loads(json.dumps(seed))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"seed: only JSON values can be served: {error}") from None
+    return copied

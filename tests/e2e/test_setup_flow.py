@@ -184,7 +184,7 @@ def test_plan_formats_carry_the_same_changes(
     path = write_file(desired(org, scim_server))
     markdown = cli("plan", "--format", "markdown", str(path))
     assert markdown.code == 0
-    assert "| `+` | app | create **Agora** |" in markdown.out
+    assert "| `+` | app | create SAML app 'Agora' (provisioning only) |" in markdown.out
     assert "- [ ] **Enable SCIM provisioning**" in markdown.out
     as_json = json.loads(cli("plan", "--format", "json", str(path)).out)
     assert as_json["summary"] == {
