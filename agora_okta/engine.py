@@ -325,7 +325,7 @@ def _resolve(
         else:
             current.group_ids[name] = found[0].id
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(sorted(problems, key=lambda p: (p.line, p.column)))
 
 
 async def _apply_app(

@@ -93,8 +93,11 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
         for change in changes:
             lines.extend(_change_line(change, colour))
         lines.append("")
-    if plan.manual_steps and not plan.provisioning_api:
-        lines.append(f"Manual steps in the Admin Console: {plan.console_url}")
+    if plan.manual_steps:
+        heading = f"Manual steps in the Admin Console: {plan.console_url}"
+        if plan.provisioning_api:
+            heading = "Provisioning, which Okta's API sets for this app (apply does it)"
+        lines.append(heading)
         for number, step in enumerate(plan.manual_steps, start=1):
             lines.extend(_step_lines(number, step, colour))
         lines.append("")
@@ -141,8 +144,13 @@ def render_markdown(plan: Plan) -> str:
                 f"{_md(describe(change))} | {_md(details)} |"
             )
         lines.append("")
-    if plan.manual_steps and not plan.provisioning_api:
-        lines.append(f"Manual steps in the [Admin Console]({plan.console_url}):")
+    if plan.manual_steps:
+        heading = f"Manual steps in the [Admin Console]({plan.console_url}):"
+        if plan.provisioning_api:
+            heading = (
+                "Provisioning, which Okta's API sets for this app (apply does it):"
+            )
+        lines.append(heading)
         lines.append("")
         for step in plan.manual_steps:
             box = "x" if step.done else " "
