@@ -202,6 +202,8 @@ class Apps:
                 "E0000117",
                 "Cannot assign apps or update app profiles for an inactive user.",
             )
+        # 409 E0000062 is Okta's catalogued answer to a second assignment; no
+        # recording shows it.
         if user_id in record.users:
             raise OktaApiError(
                 409,
@@ -245,6 +247,8 @@ class Apps:
             del record.users[user_id]
             self._changed()
             return
+        # A user assigned only through a group cannot be unassigned alone:
+        # E0000046 from Okta's catalogue, cause worded by the sandbox.
         if user_id in self._index(app_id, record).scope:
             raise OktaApiError(
                 403,
@@ -376,6 +380,14 @@ class Apps:
     # Group push mappings
 
     def create_push(self, app_id: str, request: Any, base: str) -> dict[str, Any]:
+        """POST group-push/mappings, answered as in the recordings.
+
+        Guessed, as no recording shows them: the 400s for a second mapping
+        of one source group, and whether Okta refuses push on an app without
+        GROUP_PUSH (the recorded app had empty features and was accepted, so
+        the sandbox accepts too). ``lastPush`` and ``errorSummary`` never
+        appear: nothing is pushed.
+        """
         record = self.record(app_id)
         if not isinstance(request, dict):
             raise bad_body()
@@ -404,7 +416,12 @@ class Apps:
         return shapes.push_mapping(base, app_id, mapping)
 
     def _push_target(self, record: AppRecord, request: dict[str, Any]) -> str:
-        """Link the named target group, or create it in the app as Okta does."""
+        """Link the named target group, or create it in the app as Okta does.
+
+        A created target is an APP_GROUP of this app; like Okta's app groups
+        it shows in /api/v1/groups, so after a push two groups may share the
+        pushed group's name (an OKTA_GROUP and an APP_GROUP).
+        """
         target_id = request.get("targetGroupId")
         target_name = request.get("targetGroupName")
         if (target_id is None) == (target_name is None):
@@ -476,6 +493,8 @@ class Apps:
 
     def delete_push(self, app_id: str, mapping_id: str, delete_target: bool) -> None:
         mapping = self._mapping(app_id, mapping_id)
+        # The spec says only INACTIVE (or ERROR) mappings can be deleted; the
+        # status and code of the refusal are not recorded: 400 E0000001 here.
         if mapping["status"] == "ACTIVE":
             raise validation(
                 "status",

@@ -222,6 +222,8 @@ def _listed(record: Record) -> bool:
 
 
 def _user_starts_with(body: dict[str, Any], prefix: str) -> bool:
+    """``q``: Okta documents firstName, lastName and email; the sandbox also
+    tries the login, which for most orgs is the email anyway."""
     profile = body.get("profile") or {}
     for key in ("login", "email", "firstName", "lastName"):
         value = profile.get(key)

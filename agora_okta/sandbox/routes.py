@@ -3,6 +3,11 @@
 Page sizes (FACTS.md "Paging"): apps 200; app users 500 (default 50); app
 groups 20-200 (default 20); group push mappings 1000 (default 100); users
 200; groups 10000.
+
+Not served, as the tool does not use them: creating, changing or deleting
+users and groups, group membership calls, user lifecycle, SAML metadata and
+keys, policies. ``sortBy``/``sortOrder`` and ``expand`` are ignored, and
+``search`` is answered at once (real Okta's is eventually consistent).
 """
 
 from __future__ import annotations
@@ -71,6 +76,8 @@ async def create_app(request: web.Request) -> web.Response:
 @routes.get("/api/v1/apps")
 async def list_apps(request: web.Request) -> web.Response:
     state = _state(request)
+    # The spec's default is -1 ("all"); the sandbox pages at the cap instead.
+    # expand, includeNonDeleted and useOptimization are ignored.
     limit = limit_param(request, default=200, maximum=200)
     filter_text = _query_text(request, "filter")
     query = None

@@ -51,6 +51,7 @@ class Sandbox:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Lock()
 
     def start(self) -> Sandbox:
         """Listen, serve from a background thread, return once listening."""
@@ -84,7 +85,7 @@ class Sandbox:
         ready.wait()
         if failure:
             self._thread.join()
-            self._thread = None
+            self._thread, self._loop = None, None
             raise failure[0]
         log.info("start: listening url=%s", self.url)
         return self
@@ -123,14 +124,18 @@ class Sandbox:
             loop.close()
 
     def stop(self) -> None:
-        """Stop serving and close the request log file. Safe to call twice."""
-        thread, loop = self._thread, self._loop
+        """Stop serving and close the request log file.
+
+        Safe to call twice, and from two threads at once (the command line's
+        serve_forever and a signal handler, say): one of them does the work.
+        """
+        with self._stopping:
+            thread, loop = self._thread, self._loop
+            self._thread, self._loop = None, None
         if thread is None or loop is None:
             return
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
-        self._thread = None
-        self._loop = None
         if self._log is not None:
             self._log.close()
         log.info("stop: stopped url=%s", self.url)
@@ -168,9 +173,11 @@ class Sandbox:
         """For the command line: serve until Ctrl-C, then stop."""
         if self._thread is None:
             self.start()
+        thread = self._thread
         try:
-            while self._thread is not None and self._thread.is_alive():
-                self._thread.join(timeout=0.5)
+            # Short joins keep the main thread able to take Ctrl-C.
+            while thread is not None and thread.is_alive():
+                thread.join(timeout=0.5)
         except KeyboardInterrupt:
             pass
         finally:

@@ -16,7 +16,9 @@ class SandboxSettings:
     """Everything a sandbox needs to know before it starts.
 
     ``time_scale`` makes N sandbox seconds pass in one real second: rate-limit
-    windows, ``Date`` and ``X-Rate-Limit-Reset`` follow the sandbox clock.
+    windows, ``Date`` and ``X-Rate-Limit-Reset`` follow the sandbox clock
+    (``latency_ms`` stays real time). The okta SDK's own 429 backoff sleeps
+    Reset - Date + 1 *real* seconds, so a fast clock does not shorten it.
     ``fault_rate`` is the share of requests answered 500, 503 or 429 before
     any change is made; ``drop_rate`` the share whose change is made and whose
     connection is then cut before any byte of the answer.

@@ -241,6 +241,9 @@ def replaced_app(current: dict[str, Any], request: dict[str, Any], now: str) -> 
     """PUT /api/v1/apps/{id}: the request replaces what a client may set.
 
     id, name, status, created, features and the signing key stay Okta's.
+    Not simulated: a PUT after SCIM was enabled in the console has been
+    reported to reset provisioning (okta/terraform-provider-okta#655); it is
+    not confirmed, so the sandbox keeps provisioning as it was.
     """
     body = copy.deepcopy(current)
     for key in ("label", "accessibility", "visibility", "settings"):
@@ -288,7 +291,12 @@ def app_user(
     user_name: str,
     group: tuple[str, str] | None,
 ) -> dict[str, Any]:
-    """An app user as a custom app without provisioning shows it."""
+    """An app user as a custom app without provisioning shows it.
+
+    Not simulated: the sandbox pushes nothing to a SCIM server, so even with
+    provisioning on, status stays ACTIVE and syncState DISABLED (real Okta
+    moves them to PROVISIONED and SYNCHRONIZED once Agora answered).
+    """
     links: dict[str, Any] = {
         "app": {"href": f"{base}/api/v1/apps/{app_id}"},
         "user": {"href": f"{base}/api/v1/users/{user_id}"},

@@ -78,8 +78,12 @@ def run(scenario: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(scenario())  # type: ignore[arg-type]
 
 
-def client(sandbox: Sandbox, **config: Any) -> Client:
-    """A real okta SDK client for the sandbox; create it inside the loop."""
+def client(sandbox: Sandbox, **config: Any) -> Any:
+    """A real okta SDK client for the sandbox; create it inside the loop.
+
+    Typed as Any: the SDK's annotations name the model where its methods
+    return (data, response, error) tuples.
+    """
     return Client({"orgUrl": sandbox.url, "token": sandbox.token, **config})
 
 
@@ -98,7 +102,7 @@ class Raw:
 
 
 async def raw(
-    okta: Client,
+    okta: Any,
     method: str,
     url: str,
     body: dict[str, Any] | None = None,

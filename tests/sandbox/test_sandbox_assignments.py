@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from okta.models import AppUserAssignRequest, ApplicationGroupAssignment, SamlApplication
+from okta.models import (
+    ApplicationGroupAssignment,
+    AppUserAssignRequest,
+    SamlApplication,
+)
 
 from agora_okta.sandbox import Sandbox
 
@@ -120,7 +124,9 @@ def test_app_users_page_at_the_given_limit(make_sandbox: SandboxFactory) -> None
 def test_app_users_default_page_is_50_and_cap_is_500(
     make_sandbox: SandboxFactory,
 ) -> None:
-    sandbox = make_sandbox(seed={"users": [{"email": f"u{n}@x.test"} for n in range(60)]})
+    sandbox = make_sandbox(
+        seed={"users": [{"email": f"u{n}@x.test"} for n in range(60)]}
+    )
 
     async def scenario() -> tuple[int, str, str]:
         okta = client(sandbox)
@@ -182,7 +188,9 @@ def test_app_group_limit_below_20_is_raised_to_20(sandbox: Sandbox) -> None:
     async def scenario() -> list[tuple[str, str]]:
         okta = client(sandbox)
         app_id = await _app(okta)
-        answer = await raw(okta, "GET", f"{sandbox.url}/api/v1/apps/{app_id}/groups?limit=5")
+        answer = await raw(
+            okta, "GET", f"{sandbox.url}/api/v1/apps/{app_id}/groups?limit=5"
+        )
         return links(answer)
 
     assert run(scenario)[0][1].endswith("?limit=20")

@@ -30,7 +30,11 @@ SEED: dict[str, Any] = {
         {"name": "Engineering", "members": ["alice@example.com"]},
         {"name": "Engineering Managers"},
         {"name": "Sales"},
-        {"id": "00gRawGroup000000001", "type": "OKTA_GROUP", "profile": {"name": "Ops"}},
+        {
+            "id": "00gRawGroup000000001",
+            "type": "OKTA_GROUP",
+            "profile": {"name": "Ops"},
+        },
     ],
 }
 
@@ -46,6 +50,7 @@ def _logins(answer: Any) -> list[str]:
 def test_get_user_by_id_and_by_login(make_sandbox: SandboxFactory) -> None:
     sandbox = make_sandbox(seed=SEED)
     alice = sandbox.org.user_id("alice@example.com")
+    assert alice is not None
 
     async def scenario() -> tuple[Any, Any, Any, Any]:
         okta = client(sandbox)
@@ -114,7 +119,7 @@ def test_user_q_is_a_prefix_match_and_not_pageable(
         assert error is None
         answer = await raw(okta, "GET", f"{sandbox.url}/api/v1/users?q=al&limit=1")
         both = await raw(
-            okta, "GET", f"{sandbox.url}/api/v1/users?search=id pr&filter=id eq \"x\""
+            okta, "GET", f'{sandbox.url}/api/v1/users?search=id pr&filter=id eq "x"'
         )
         return typed, answer, both
 

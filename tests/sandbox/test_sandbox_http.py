@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from okta.models import SamlApplication
 from okta.request_executor import RequestExecutor
 
 from agora_okta.sandbox import BUCKETS, Sandbox
+from agora_okta.sandbox.faults import FaultPlan
 
 from .conftest import SAML_APP, SandboxFactory, client, raw, run
 
@@ -105,7 +107,9 @@ def test_every_answer_carries_okta_headers(sandbox: Sandbox) -> None:
 def test_realistic_limits_are_one_tokens_share_per_bucket(
     make_sandbox: SandboxFactory,
 ) -> None:
-    sandbox = make_sandbox(rate_limits="realistic", seed={"users": [{"email": "a@x.io"}]})
+    sandbox = make_sandbox(
+        rate_limits="realistic", seed={"users": [{"email": "a@x.io"}]}
+    )
     auth = f"SSWS {sandbox.token}"
     base = f"{sandbox.url}/api/v1"
 
@@ -280,8 +284,12 @@ def test_a_fault_answers_without_making_the_change(
         return [await _get(url, auth, "POST", SAML_APP) for _ in range(6)]
 
     answers = run(scenario)
+    console = run(lambda: _get(f"{sandbox.url}/console/requests", None))
 
+    # Faults never touch the console stand-in.
+    assert console[0] == 200
     assert sandbox.org.app_ids() == []
+    assert sandbox.requests() and all(e["status"] >= 429 for e in sandbox.requests())
     for status, headers, body in answers:
         assert status in (500, 503, 429)
         assert body["errorCode"] in ("E0000009", "E0000010", "E0000047")
@@ -376,3 +384,49 @@ def test_console_reset_returns_to_the_seed(sandbox: Sandbox) -> None:
     assert sandbox.org.user_id("alice@example.com") == alice
     # Console calls are not Okta's API: they are not in the request log.
     assert all(not e["path"].startswith("/console") for e in sandbox.requests())
+
+
+def _seed_for(pattern: list[int | None], fault_rate: float) -> int:
+    """A random_seed whose first draws give these fault statuses, found with
+    the sandbox's own FaultPlan (so the test does not hard-code a seed)."""
+    for seed in range(10_000):
+        plan = FaultPlan(seed, (0, 0), fault_rate, 0.0)
+        if [plan.draw().status for _ in pattern] == pattern:
+            return seed
+    raise AssertionError(f"no seed below 10000 gives {pattern}")
+
+
+def test_sdk_retries_a_503_but_not_a_500(
+    make_sandbox: SandboxFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_wait(self: RequestExecutor, backoff: float) -> None:
+        return None
+
+    monkeypatch.setattr(RequestExecutor, "pause_for_backoff", no_wait)
+    retried = make_sandbox(fault_rate=0.5, random_seed=_seed_for([503, None], 0.5))
+    failed = make_sandbox(fault_rate=0.5, random_seed=_seed_for([500, None], 0.5))
+
+    async def scenario(sandbox: Sandbox) -> Any:
+        return await client(sandbox).list_users()
+
+    users, _, error = run(lambda: scenario(retried))
+    assert error is None and users == []
+    assert [e["status"] for e in retried.requests()] == [503, 200]
+
+    users, _, error = run(lambda: scenario(failed))
+    assert users is None and "E0000009" in str(error)
+    assert [e["status"] for e in failed.requests()] == [500]
+
+
+def test_serve_forever_returns_once_stopped(make_sandbox: SandboxFactory) -> None:
+    sandbox = Sandbox()
+    sandbox.start()
+    runner = threading.Thread(target=sandbox.serve_forever)
+    runner.start()
+
+    status = run(lambda: _get(f"{sandbox.url}/console/requests", None))[0]
+    sandbox.stop()
+    runner.join(timeout=5)
+
+    assert status == 200
+    assert not runner.is_alive()

@@ -45,7 +45,9 @@ async def _console(sandbox: Sandbox, app_id: str, form: Any) -> tuple[int, Any]:
         return r.status, await r.json()
 
 
-async def _provisioning_answers(okta: Any, sandbox: Sandbox, app_id: str) -> dict:
+async def _provisioning_answers(
+    okta: Any, sandbox: Sandbox, app_id: str
+) -> dict[str, Any]:
     base = f"{sandbox.url}/api/v1/apps/{app_id}"
     return {
         "connection": await raw(okta, "GET", f"{base}/connections/default"),
@@ -59,7 +61,7 @@ async def _provisioning_answers(okta: Any, sandbox: Sandbox, app_id: str) -> dic
 
 
 def test_custom_app_before_and_after_the_console(sandbox: Sandbox) -> None:
-    async def scenario() -> tuple[dict, tuple[int, Any], dict]:
+    async def scenario() -> tuple[dict[str, Any], tuple[int, Any], dict[str, Any]]:
         okta = client(sandbox)
         app_id = await _app(okta)
         before = await _provisioning_answers(okta, sandbox, app_id)
@@ -134,7 +136,7 @@ def test_console_form_is_checked(sandbox: Sandbox) -> None:
 def test_console_disable_turns_features_off_and_keeps_others(
     make_sandbox: SandboxFactory,
 ) -> None:
-    app = {
+    app: dict[str, Any] = {
         "id": "0oaSeededAgora000001",
         "label": "Agora",
         "status": "ACTIVE",
@@ -148,14 +150,16 @@ def test_console_disable_turns_features_off_and_keeps_others(
 
     assert seeded["enabled"] and seeded["create_users"]
     assert not seeded["update_user_attributes"]
-    assert sandbox.org.app(app["id"])["features"] == ["AUTO_CONFIRM_IMPORTS"]
+    changed = sandbox.org.app(app["id"])
+    assert changed is not None
+    assert changed["features"] == ["AUTO_CONFIRM_IMPORTS"]
 
 
 def test_raw_seeded_values_come_back_as_given_and_the_sdk_rejects_them(
     make_sandbox: SandboxFactory,
 ) -> None:
     """okta/okta-sdk-python#574: typed models refuse AUTO_CONFIRM_IMPORTS."""
-    app = {
+    app: dict[str, Any] = {
         "id": "0oaSeededAgora000002",
         "name": "acme_agora_1",
         "label": "Agora",
@@ -200,9 +204,11 @@ def test_provisioning_api_answers_as_for_a_supported_app(
         }
         seen["set"] = await raw(okta, "POST", base, body)
         seen["activate"] = await raw(okta, "POST", f"{base}/lifecycle/activate")
-        typed, _, error = await okta.get_default_provisioning_connection_for_application(
-            app_id
-        )
+        (
+            typed,
+            _,
+            error,
+        ) = await okta.get_default_provisioning_connection_for_application(app_id)
         assert error is None
         seen["typed"] = typed
         request = UpdateFeatureForApplicationRequest.from_json(json.dumps(CAPABILITIES))

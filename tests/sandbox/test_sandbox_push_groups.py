@@ -77,7 +77,10 @@ def test_target_by_name_creates_an_app_group_then_links_it(sandbox: Sandbox) -> 
         app_id = await _app(okta)
         base = f"{sandbox.url}/api/v1/apps/{app_id}/group-push/mappings"
         first = await raw(
-            okta, "POST", base, {"sourceGroupId": engineering, "targetGroupName": "Crew"}
+            okta,
+            "POST",
+            base,
+            {"sourceGroupId": engineering, "targetGroupName": "Crew"},
         )
         second = await raw(
             okta, "POST", base, {"sourceGroupId": sales, "targetGroupName": "Crew"}
