@@ -19,7 +19,9 @@ def test_apply_sets_the_connection_and_features_through_the_api(
         assert result.code == 0, result.err
 
         app = the_app(org)
-        connection = okta_call(org, "GET", f"/api/v1/apps/{app['id']}/connections/default")
+        connection = okta_call(
+            org, "GET", f"/api/v1/apps/{app['id']}/connections/default"
+        )
         assert connection["status"] == "ENABLED"
         assert {"PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES"} <= set(app["features"])
         methods = [(e["method"], e["path"].rsplit("/", 2)[-2:]) for e in org.requests()]
