@@ -105,18 +105,57 @@ def _main(
     _setup_logging(verbose)
 
 
+# The handler the last call of _setup_logging installed (main may run often).
+_handler: logging.Handler | None = None
+
+
 def _setup_logging(verbose: int) -> None:
+    global _handler
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    _scrub_every_record()
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(redact.RedactingFilter())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    # Only our own handler is replaced: others (an embedding program's, a
+    # test's) stay, and see records already scrubbed.
+    if _handler is not None:
+        root.removeHandler(_handler)
+    _handler = handler
     root.addHandler(handler)
     root.setLevel(level)
     # aiohttp and asyncio say little of use, even at debug.
     logging.getLogger("asyncio").setLevel(max(level, logging.INFO))
+    # The okta SDK logs every lost connection as an error with a traceback;
+    # the tool retries and tells what happened in its own words, so the
+    # SDK's lines show only at debug (-vv).
+    sdk = logging.getLogger("okta-sdk-python")
+    sdk.setLevel(logging.DEBUG if verbose >= 2 else logging.CRITICAL + 1)
+
+
+def _scrub_every_record() -> None:
+    """Scrub secrets from every log record as it is made, whoever logs it.
+
+    A filter on our handler covers what we print; this covers every other
+    handler too (the okta SDK logs request headers at DEBUG, tokens included).
+    """
+    make = logging.getLogRecordFactory()
+    if getattr(make, "scrubs_secrets", False):
+        return
+    scrub = redact.RedactingFilter()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        try:
+            scrub.filter(record)
+        except Exception:  # a malformed call: the handler's filter tries again
+            return record
+        if record.stack_info:
+            record.stack_info = redact.scrub(record.stack_info)
+        return record
+
+    factory.scrubs_secrets = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def _load(path: Path) -> LoadedConfig:
@@ -291,8 +330,11 @@ def apply(
         _err("Nothing applied.")
         return
     if outcome.plan.has_changes:
+        _err(render.applied(outcome.applied))
+    if sandbox:
         _err(
-            f"Applied {len(outcome.applied)} change(s). {render.summary(outcome.plan)}"
+            "This was a rehearsal against a sandbox that is gone now; nothing was "
+            f"sent to {loaded.config.okta.org_url}."
         )
 
 
@@ -458,8 +500,24 @@ def sandbox(
     server.serve_forever()
 
 
+_INTERRUPTED = (
+    "Interrupted: stopped between requests. Run the same command again to "
+    "finish; it reads Okta first and goes on from there."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code (the tests call this)."""
+    try:
+        return _run(argv)
+    finally:
+        # Logging as it was: a later run in this process, or a thread still
+        # at work, must not write to a stream this run was given.
+        if _handler is not None:
+            logging.getLogger().removeHandler(_handler)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, prog_name="agora-okta", standalone_mode=False)
     except typer.Exit as done:
@@ -476,15 +534,31 @@ def main(argv: list[str] | None = None) -> int:
             _err(f"error: {error.format_message()}")
         return ExitCode.ERROR
     except KeyboardInterrupt:
-        _err(
-            "Interrupted: stopped between requests. Run the same command again to "
-            "finish; it reads Okta first and goes on from there."
-        )
+        _err(_INTERRUPTED)
         return ExitCode.INTERRUPTED
     except AgoraOktaError as error:
-        _err(f"error: {error}")
+        interrupted = error.exit_code == ExitCode.INTERRUPTED
+        _err(("" if interrupted else "error: ") + _with_notes(error))
         return int(error.exit_code)
+    except Exception as error:
+        # A bug, not the user's doing: one line and how to see more, never a
+        # traceback (which -vv logs, scrubbed like every log line).
+        log.debug("main: unexpected error", exc_info=True)
+        _err(
+            f"error: unexpected {type(error).__name__}: {_with_notes(error)}\n"
+            "This is a bug in agora-okta; run the command again with -vv to see "
+            "where it happened, and report it."
+        )
+        return ExitCode.ERROR
+    if result == ExitCode.INTERRUPTED:
+        # typer turns Ctrl-C into exit code 130 without a word.
+        _err(_INTERRUPTED)
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _with_notes(error: BaseException) -> str:
+    """The message and any notes added on the way up (e.g. apply's progress)."""
+    return "\n".join([str(error), *getattr(error, "__notes__", [])])
 
 
 def run() -> None:

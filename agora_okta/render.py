@@ -27,6 +27,28 @@ _SECTIONS = [
 ]
 
 
+def applied(changes: list[Change]) -> str:
+    """What an apply did, e.g. "Applied 4 changes: 1 app, 3 person assignments."."""
+    counts = {s: sum(1 for c in changes if c.section is s) for s in _SECTIONS}
+    parts = [
+        f"{n} {section if n != 1 else _SINGULAR[section]}"
+        for section, n in counts.items()
+        if n
+    ]
+    noun = "change" if len(changes) == 1 else "changes"
+    if not parts:
+        return "Applied no changes; Okta matches the file."
+    return f"Applied {len(changes)} {noun}: {', '.join(parts)}."
+
+
+_SINGULAR = {
+    Section.APP: "app",
+    Section.PUSH_GROUPS: "push group",
+    Section.GROUP_ASSIGNMENTS: "group assignment",
+    Section.PERSON_ASSIGNMENTS: "person assignment",
+}
+
+
 def summary(plan: Plan) -> str:
     counts = ", ".join(f"{plan.count(a)} {_VERBS[a]}" for a in Action)
     pending = len(plan.pending_steps)

@@ -203,4 +203,8 @@ def test_the_sandbox_rehearsal_runs_the_whole_guide(cli: Cli) -> None:
     result = cli("apply", "--sandbox", "--yes", str(example))
     assert result.code == 0, result.err
     assert "console stand-in plays the admin" in result.err
-    assert "Applied 8 change(s)" in result.err
+    assert (
+        "Applied 8 changes: 1 app, 2 push groups, 2 group assignments, "
+        "3 person assignments." in result.err
+    )
+    assert "nothing was sent to https://example.okta.com" in result.err
