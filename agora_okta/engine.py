@@ -25,11 +25,14 @@ from agora_okta.adapter.transport import OktaTransport
 from agora_okta.errors import (
     AgoraOktaError,
     ConfigError,
+    ExitCode,
     ManualStepsPending,
+    OktaUnreachable,
     Problem,
     ScimCheckFailed,
     SecretError,
 )
+from agora_okta.lock import ApplyLock
 from agora_okta.plan import Action, Change, Current, Plan, Section
 
 if TYPE_CHECKING:
@@ -106,19 +109,62 @@ def apply(loaded: LoadedConfig, options: Options, events: Events) -> Outcome:
 
 async def _apply(loaded: LoadedConfig, options: Options, events: Events) -> Outcome:
     async with _open(loaded, options) as session:
-        plan, current = await _read(session, options)
-        events.show_plan(plan)
-        if not plan.has_changes:
-            return Outcome(plan)
-        plan.check_removals(options.force)
-        if not events.confirm(plan):
-            return Outcome(plan, confirmed=False)
-        outcome = Outcome(plan)
-        app = await _apply_app(session, plan, current, outcome)
-        _require_scim(plan, options, events)
-        await _console_steps(session, options, events, app)
-        await _apply_rest(session, app.id, plan, events, outcome)
-        return outcome
+        label = loaded.config.app.label
+        # Held from before the read: a plan made while another apply works
+        # would be out of date before its first change.
+        async with ApplyLock(session.org_url, label, on_wait=events.info):
+            plan, current = await _read(session, options)
+            events.show_plan(plan)
+            if not plan.has_changes:
+                return Outcome(plan)
+            plan.check_removals(options.force)
+            if not events.confirm(plan):
+                return Outcome(plan, confirmed=False)
+            outcome = Outcome(plan)
+            with _progress_told(outcome):
+                app = await _apply_app(session, plan, current, outcome)
+                _require_scim(plan, options, events)
+                await _console_steps(session, options, events, app)
+                await _apply_rest(session, app.id, plan, events, outcome)
+            return outcome
+
+
+class ApplyInterrupted(AgoraOktaError):
+    """Ctrl-C while apply made changes: how many were made (exit code 130)."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
+@contextlib.contextmanager
+def _progress_told(outcome: Outcome) -> Iterator[None]:
+    """When apply stops midway, its message says how many changes were made
+    and that running apply again finishes the job: nothing half-applied goes
+    unreported."""
+    try:
+        yield
+    except ManualStepsPending:
+        raise
+    except asyncio.CancelledError:
+        # Ctrl-C. The transport lets a request on the wire finish first, so
+        # the count is exact and the run stops between requests.
+        raise ApplyInterrupted(
+            f"Interrupted: stopped between requests, {_progress(outcome)}. Run "
+            "apply again to finish: it reads Okta first and goes on from there."
+        ) from None
+    except Exception as error:
+        note = f"Stopped by this error {_progress(outcome)}."
+        if isinstance(error, OktaUnreachable):
+            note += " The change under way when the answer was lost may have been made."
+        error.add_note(
+            note + " Run apply again to finish: it reads Okta first and goes on "
+            "from there."
+        )
+        raise
+
+
+def _progress(outcome: Outcome) -> str:
+    done, total = len(outcome.applied), len(outcome.plan.changes)
+    return f"after applying {done} of {total} change(s)"
 
 
 @contextlib.asynccontextmanager
@@ -355,10 +401,26 @@ async def _apply_app(
             await org.replace_app(app, body)
             # Replacing a provisioned app may have reset its provisioning
             # (FACTS.md): the console steps are judged on what Okta says now.
+            before = app
             app = await org.get_app(app.id)
+            _warn_if_undone(config, before, app)
         outcome.applied.append(change)
     assert app is not None, "the plan creates the app when there is none"
     return app
+
+
+def _warn_if_undone(config: Config, before: App, after: App | None) -> None:
+    done_before = {s.key for s in planning.manual_steps(config, before) if s.done}
+    done_after = set()
+    if after is not None:
+        done_after = {s.key for s in planning.manual_steps(config, after) if s.done}
+    undone = done_before - done_after
+    if undone:
+        log.warning(
+            "Okta reset the app's provisioning when the app was updated: "
+            "%d console step(s) are pending again",
+            len(undone),
+        )
 
 
 async def _console_steps(
