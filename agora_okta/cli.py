@@ -107,6 +107,8 @@ def _main(
 
 # The handler the last call of _setup_logging installed (main may run often).
 _handler: logging.Handler | None = None
+# Levels a run changed, to be put back when it ends.
+_levels: dict[str, int] = {}
 
 
 def _setup_logging(verbose: int) -> None:
@@ -116,21 +118,35 @@ def _setup_logging(verbose: int) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(redact.RedactingFilter())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    # Only our own handler is replaced: others (an embedding program's, a
-    # test's) stay, and see records already scrubbed.
-    if _handler is not None:
-        root.removeHandler(_handler)
+    _restore_logging()
     _handler = handler
+    root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(level)
+    _set_level(root, level)
     # aiohttp and asyncio say little of use, even at debug.
-    logging.getLogger("asyncio").setLevel(max(level, logging.INFO))
+    _set_level(logging.getLogger("asyncio"), max(level, logging.INFO))
     # The okta SDK logs every lost connection as an error with a traceback;
     # the tool retries and tells what happened in its own words, so the
     # SDK's lines show only at debug (-vv).
     sdk = logging.getLogger("okta-sdk-python")
-    sdk.setLevel(logging.DEBUG if verbose >= 2 else logging.CRITICAL + 1)
+    _set_level(sdk, logging.DEBUG if verbose >= 2 else logging.CRITICAL + 1)
+
+
+def _set_level(logger: logging.Logger, level: int) -> None:
+    _levels.setdefault(logger.name, logger.level)
+    logger.setLevel(level)
+
+
+def _restore_logging() -> None:
+    """Logging as it was before: only our own handler and levels are undone;
+    others' handlers (an embedding program's, a test's) stay."""
+    global _handler
+    if _handler is not None:
+        logging.getLogger().removeHandler(_handler)
+        _handler = None
+    for name, level in _levels.items():
+        logging.getLogger(None if name == "root" else name).setLevel(level)
+    _levels.clear()
 
 
 def _scrub_every_record() -> None:
@@ -280,6 +296,8 @@ class _ApplyEvents:
             )
             self._bar.start()
             self._task = self._bar.add_task("apply", total=total, eta="")
+        # The budget's estimate: Okta's apps family allows about 50 requests a
+        # minute, so a large apply is a matter of minutes or hours, and says so.
         eta = f"about {_duration(seconds_left)} left" if seconds_left >= 1 else ""
         self._bar.update(self._task, completed=done, eta=eta)
         if done >= total:
@@ -295,7 +313,10 @@ def _stderr_console() -> Any:
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 @app.command()
@@ -511,10 +532,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(argv)
     finally:
-        # Logging as it was: a later run in this process, or a thread still
-        # at work, must not write to a stream this run was given.
-        if _handler is not None:
-            logging.getLogger().removeHandler(_handler)
+        # A later run in this process, or a thread still at work, must not
+        # write to a stream this run was given.
+        _restore_logging()
 
 
 def _run(argv: list[str] | None) -> int:

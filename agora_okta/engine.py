@@ -24,8 +24,8 @@ from agora_okta.adapter.org import OktaOrg, saml_app_body
 from agora_okta.adapter.transport import OktaTransport
 from agora_okta.errors import (
     AgoraOktaError,
+    ApplyInterrupted,
     ConfigError,
-    ExitCode,
     ManualStepsPending,
     OktaUnreachable,
     Problem,
@@ -129,12 +129,6 @@ async def _apply(loaded: LoadedConfig, options: Options, events: Events) -> Outc
             return outcome
 
 
-class ApplyInterrupted(AgoraOktaError):
-    """Ctrl-C while apply made changes: how many were made (exit code 130)."""
-
-    exit_code = ExitCode.INTERRUPTED
-
-
 @contextlib.contextmanager
 def _progress_told(outcome: Outcome) -> Iterator[None]:
     """When apply stops midway, its message says how many changes were made
@@ -179,8 +173,36 @@ async def _open(loaded: LoadedConfig, options: Options) -> AsyncIterator[_Sessio
         transport = OktaTransport(
             org_url, token, timeout=options.timeout, clock=Clock(options.time_scale)
         )
-        async with transport:
-            yield _Session(loaded, OktaOrg(transport), org_url, sandbox)
+        asyncio.get_running_loop().set_exception_handler(_quiet_siblings)
+        try:
+            async with transport:
+                yield _Session(loaded, OktaOrg(transport), org_url, sandbox)
+        finally:
+            await _end_tasks()
+
+
+async def _end_tasks() -> None:
+    """Cancel what the session started and left running when it failed, and
+    take their errors: a failed read ends as one error message."""
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    for task in others:
+        task.cancel()
+    if others:
+        await asyncio.gather(*others, return_exceptions=True)
+
+
+def _quiet_siblings(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """When concurrent reads fail together (a wrong token fails them all), the
+    first error is the message; the others, and the reads cancelled after it,
+    would reach the user as tracebacks from asyncio ("Task exception was never
+    retrieved"), so they go to the debug log instead. Anything else is
+    asyncio's to report."""
+    error = context.get("exception")
+    if isinstance(error, AgoraOktaError | asyncio.CancelledError):
+        log.debug("a concurrent request failed too, or was cancelled: %r", error)
+        return
+    loop.default_exception_handler(context)
 
 
 def _okta_token(options: Options) -> str:
@@ -230,41 +252,61 @@ def sandbox_seed(config: Config) -> dict[str, Any]:
 
 
 async def _read(session: _Session, options: Options) -> tuple[Plan, Current]:
+    """What the org holds for the file, and the plan from it.
+
+    The app's lists are read on the apps bucket while people and groups are
+    looked up on theirs: each bucket has its own budget, so the lookups cost
+    the plan no time beyond the longest of them.
+    """
     config = session.loaded.config
     org = session.org
     scim_task = asyncio.create_task(asyncio.to_thread(check_agora, config, options))
-    app_task = asyncio.create_task(_find_app(session))
-    users, groups = await asyncio.gather(
+    lookups = asyncio.gather(
         org.find_users(list(config.assign.people)),
         org.find_groups(_group_names(config)),
     )
-    app = await app_task
-    current = Current(app=app)
+    try:
+        app = await _find_app(session)
+        current = Current(app=app)
+        if app is not None:
+            await _read_app(org, config, app, current)
+        users, groups = await lookups
+    except Exception:
+        # Let the lookups end before the error ends the run (their answers
+        # are of no use now, but a request left on the wire would be cut).
+        await asyncio.gather(lookups, return_exceptions=True)
+        raise
+    except BaseException:
+        lookups.cancel()
+        raise
     _resolve(session.loaded, users, groups, current)
-    if app is not None:
-        (
-            current.app_users,
-            current.app_groups,
-            current.push_mappings,
-            status,
-        ) = await asyncio.gather(
-            org.list_app_users(app.id),
-            org.list_app_groups(app.id),
-            org.list_push_mappings(app.id),
-            org.connection_status(app.id),
-        )
-        current.provisioning_api = status != "UNKNOWN"
-        if config.prune:
-            known = set(current.group_ids.values())
-            others = {m.source_group_id for m in current.push_mappings}
-            others |= {g.id for g in current.app_groups}
-            if others - known:
-                current.other_group_names = await org.group_names(
-                    sorted(others - known)
-                )
+    if app is not None and config.prune:
+        known = set(current.group_ids.values())
+        others = {m.source_group_id for m in current.push_mappings}
+        others |= {g.id for g in current.app_groups}
+        if others - known:
+            current.other_group_names = await org.group_names(sorted(others - known))
     plan = planning.make_plan(config, current, org_url=session.org_url)
     plan.scim = await scim_task
     return plan, current
+
+
+async def _read_app(org: OktaOrg, config: Config, app: App, current: Current) -> None:
+    """The app's assignments and push groups, each list at Okta's largest page."""
+    reads: list[Any] = [
+        org.list_app_users(app.id),
+        org.list_app_groups(app.id),
+        org.list_push_mappings(app.id),
+    ]
+    # Whether Okta's API can do the console steps matters only while one is
+    # to do: once all are done, that request is saved.
+    pending = any(not step.done for step in planning.manual_steps(config, app))
+    if pending:
+        reads.append(org.connection_status(app.id))
+    found = await asyncio.gather(*reads)
+    current.app_users, current.app_groups, current.push_mappings = found[:3]
+    if pending:
+        current.provisioning_api = found[3] != "UNKNOWN"
 
 
 def check_agora(config: Config, options: Options) -> ScimReport | None:

@@ -9,7 +9,8 @@ Only ``cli`` turns these into exit codes; every other layer raises them.
     │   └── OktaUnreachable     no answer at all (connection, timeout)
     ├── ScimCheckFailed         Agora's SCIM endpoint failed a check
     ├── SafetyRefusal           a plan removes too much without --force
-    └── ManualStepsPending      console steps wait for an admin (exit 3)
+    ├── ManualStepsPending      console steps wait for an admin (exit 3)
+    └── ApplyInterrupted        Ctrl-C during apply (exit 130)
 """
 
 from __future__ import annotations
@@ -95,3 +96,9 @@ class ManualStepsPending(AgoraOktaError):
     """Console steps wait for an admin; the next run goes on from there."""
 
     exit_code = ExitCode.MANUAL_STEPS_PENDING
+
+
+class ApplyInterrupted(AgoraOktaError):
+    """Ctrl-C while apply made changes: says how many were made (exit 130)."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -23,7 +23,7 @@ from agora_okta.adapter.models import (
     PushMapping,
     User,
 )
-from agora_okta.adapter.transport import AmbiguousWrite, OktaTransport, Retry
+from agora_okta.adapter.transport import OktaTransport
 from agora_okta.errors import OktaError
 
 log = logging.getLogger(__name__)
@@ -116,28 +116,29 @@ class OktaOrg:
         return found
 
     async def create_app(self, body: dict[str, Any]) -> App:
-        """Create the app; after a lost answer, adopt the one it made, if any."""
+        """Create the app, once: after a lost answer, adopt the app it made."""
         label = body["label"]
+        what = "POST /api/v1/apps"
         before = {app.id for app in await self.find_apps(label)}
-        try:
-            answer = await self.http.request(
-                "POST",
-                "/api/v1/apps",
-                params={"activate": "true"},
-                body=body,
-                retry=Retry.VERIFY,
-            )
-        except AmbiguousWrite:
+
+        async def look() -> App | None:
             made = [app for app in await self.find_apps(label) if app.id not in before]
-            if len(made) == 1:
-                log.info("create_app: adopted app=%s after a lost answer", made[0].id)
-                return made[0]
-            if made:
-                raise
-            answer = await self.http.request(
-                "POST", "/api/v1/apps", params={"activate": "true"}, body=body
-            )
-        return App.from_json(answer.data, "POST /api/v1/apps")
+            if len(made) > 1:
+                ids = ", ".join(app.id for app in made)
+                raise OktaError(
+                    f"{what}: {len(made)} apps labelled {label!r} were made ({ids}) "
+                    "while answers were lost; deactivate and delete all but one "
+                    "in the Admin Console, then pin it with `app: {id: ...}`"
+                )
+            return made[0] if made else None
+
+        return await self.http.create(
+            "/api/v1/apps",
+            body,
+            params={"activate": "true"},
+            parse=lambda answer: App.from_json(answer.data, what),
+            look=look,
+        )
 
     async def replace_app(self, app: App, changes: dict[str, Any]) -> App:
         """PUT the app with ``changes`` merged into what Okta holds."""
@@ -198,13 +199,28 @@ class OktaOrg:
         ]
 
     async def assign_user(self, app_id: str, user_id: str) -> None:
-        # Assigning someone already assigned changes nothing, so a lost answer
-        # can be sent again as it is.
         body = {"id": user_id, "scope": "USER"}
-        await self.http.request("POST", f"/api/v1/apps/{app_id}/users", body=body)
+        try:
+            await self.http.request("POST", f"/api/v1/apps/{app_id}/users", body=body)
+        except OktaError as error:
+            # 409 E0000062: assigned already, which is what sending it again
+            # after a lost answer meets. The assignment is there either way.
+            if error.error_code != "E0000062":
+                raise
+            log.info("assign_user: assigned already app=%s user=%s", app_id, user_id)
 
     async def unassign_user(self, app_id: str, user_id: str) -> None:
-        await self._delete(f"/api/v1/apps/{app_id}/users/{user_id}")
+        try:
+            await self._delete(f"/api/v1/apps/{app_id}/users/{user_id}")
+        except OktaError as error:
+            # 403 E0000046: no direct assignment is left, only one through a
+            # group; what a repeat after a lost answer meets (the plan removes
+            # direct assignments only).
+            if error.error_code != "E0000046":
+                raise
+            log.info(
+                "unassign_user: only through a group app=%s user=%s", app_id, user_id
+            )
 
     async def assign_group(self, app_id: str, group_id: str) -> None:
         await self.http.request(
@@ -227,18 +243,15 @@ class OktaOrg:
     async def create_push_mapping(
         self, app_id: str, source_group_id: str, target_name: str
     ) -> PushMapping:
-        """Push a group; after a lost answer, look before pushing it again."""
+        """Push a group, once: after a lost answer, adopt the mapping it made."""
         path = f"/api/v1/apps/{app_id}/group-push/mappings"
         body = {
             "sourceGroupId": source_group_id,
             "targetGroupName": target_name,
             "status": "ACTIVE",
         }
-        try:
-            answer = await self.http.request(
-                "POST", path, body=body, retry=Retry.VERIFY
-            )
-        except AmbiguousWrite:
+
+        async def look() -> PushMapping | None:
             params: dict[str, str | int] = {
                 "sourceGroupId": source_group_id,
                 "limit": PUSH_MAPPINGS_PAGE,
@@ -246,8 +259,14 @@ class OktaOrg:
             async for page in self.http.pages(path, params):
                 if page:
                     return PushMapping.from_json(page[0])
-            answer = await self.http.request("POST", path, body=body)
-        return PushMapping.from_json(answer.data)
+            return None
+
+        return await self.http.create(
+            path,
+            body,
+            parse=lambda answer: PushMapping.from_json(answer.data),
+            look=look,
+        )
 
     async def set_push_mapping_status(
         self, app_id: str, mapping_id: str, status: str

@@ -214,11 +214,15 @@ class Apps:
         user_name = (
             credentials.get("userName") if isinstance(credentials, dict) else None
         )
-        record.users[user_id] = UserLink(
-            self._now(), user_name if isinstance(user_name, str) else None
-        )
+        link = UserLink(self._now(), user_name if isinstance(user_name, str) else None)
+        record.users[user_id] = link
         self._changed()
-        return self._render_app_user(record, user_id, base)
+        # A direct assignment has scope USER whatever the groups say: answered
+        # without rebuilding the app's user index, which costs a pass over all
+        # its users (and, under a fast clock, would read as Okta's latency).
+        return self._render_app_user(
+            record, user_id, base, ("USER", link.assigned, None)
+        )
 
     def list_users(
         self, app_id: str, q: str | None, limit: int, after: str | None, base: str
@@ -303,10 +307,16 @@ class Apps:
         return shapes.user_name_for(str(template or "${source.login}"), user)
 
     def _render_app_user(
-        self, record: AppRecord, user_id: str, base: str
+        self,
+        record: AppRecord,
+        user_id: str,
+        base: str,
+        known: tuple[str, str, str | None] | None = None,
     ) -> dict[str, Any]:
         app_id = record.body["id"]
-        scope, assigned, group_id = self._index(app_id, record).scope[user_id]
+        if known is None:
+            known = self._index(app_id, record).scope[user_id]
+        scope, assigned, group_id = known
         user = self._directory.user_body(user_id)
         group = None
         if group_id is not None:

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONSOLE_PREFIX = "/console/"
+TIME_SCALE_HEADER = "X-Sandbox-Time-Scale"
 
 
 class RequestLog:
@@ -90,6 +91,8 @@ class ServerState:
     concurrency_limit: int
     base_url: str = ""
     in_flight: int = 0
+    # latency_ms is sandbox time (SandboxSettings.scale_latency).
+    scale_latency: bool = False
 
 
 STATE = web.AppKey("state", ServerState)
@@ -130,7 +133,10 @@ async def _answer(
 ) -> tuple[web.StreamResponse, bool]:
     """The answer, and whether the handler ran (so a change may have been made)."""
     if draw.latency_seconds > 0:
-        await asyncio.sleep(draw.latency_seconds)
+        latency = draw.latency_seconds
+        if state.scale_latency:
+            latency = state.clock.real_seconds(latency)
+        await asyncio.sleep(latency)
     if not _authorized(request, state.token):
         return _error(state, invalid_token(), state.limiter.peek(bucket)), False
     rate = state.limiter.take(bucket)
@@ -190,6 +196,10 @@ def _stamp(response: web.StreamResponse, state: ServerState, rate: RateState) ->
     headers["X-Rate-Limit-Limit"] = str(rate.limit)
     headers["X-Rate-Limit-Remaining"] = str(rate.remaining)
     headers["X-Rate-Limit-Reset"] = str(rate.reset)
+    if state.clock.time_scale != 1.0:
+        # Not Okta's: tells a client that waits for a reset how fast this
+        # clock runs (Reset - Date is in sandbox seconds).
+        headers[TIME_SCALE_HEADER] = f"{state.clock.time_scale:g}"
 
 
 def _record(

@@ -72,6 +72,7 @@ class Sandbox:
             requests=self._log,
             concurrency_limit=self.settings.concurrency_limit,
             base_url=self.url,
+            scale_latency=self.settings.scale_latency,
         )
         ready = threading.Event()
         failure: list[BaseException] = []

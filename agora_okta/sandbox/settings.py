@@ -16,9 +16,16 @@ class SandboxSettings:
     """Everything a sandbox needs to know before it starts.
 
     ``time_scale`` makes N sandbox seconds pass in one real second: rate-limit
-    windows, ``Date`` and ``X-Rate-Limit-Reset`` follow the sandbox clock
-    (``latency_ms`` stays real time). The okta SDK's own 429 backoff sleeps
+    windows, ``Date`` and ``X-Rate-Limit-Reset`` follow the sandbox clock, and
+    answers carry ``X-Sandbox-Time-Scale`` (not an Okta header) so that a
+    client can follow it. The okta SDK's own 429 backoff sleeps
     Reset - Date + 1 *real* seconds, so a fast clock does not shorten it.
+    ``latency_ms`` is real time, unless ``scale_latency``: then it is sandbox
+    time, each answer waiting latency / time_scale real seconds. Okta's 200 ms
+    is a thirtieth of its one-minute window, so 50 answers in a row take 10 s of
+    it; with real-time latency under a time scale of 60, the same 50 answers
+    would take ten windows, and a benchmark would measure latency, not the
+    budget. Real-time latency stays the default for tests of timeouts.
     ``fault_rate`` is the share of requests answered 500, 503 or 429 before
     any change is made; ``drop_rate`` the share whose change is made and whose
     connection is then cut before any byte of the answer.
@@ -35,6 +42,7 @@ class SandboxSettings:
     rate_limits: Literal["realistic", "off"] = "off"
     time_scale: float = 1.0
     latency_ms: tuple[int, int] = (0, 0)
+    scale_latency: bool = False
     fault_rate: float = 0.0
     drop_rate: float = 0.0
     random_seed: int | None = None
