@@ -550,7 +550,15 @@ async def _apply_rest(
     session: _Session, app_id: str, plan: Plan, events: Events, outcome: Outcome
 ) -> None:
     """Push groups, then group assignments, then person assignments, one
-    request per change, paced by the rate-limit budget."""
+    request per change, paced by the rate-limit budget.
+
+    One change at a time: every one of them is on the apps family, whose
+    budget (about 50 a minute) allows one request every 1.2 s while Okta
+    answers in 0.1-0.3 s, so requests in parallel would only wait together
+    for the same reset (the benchmark measures 1.02 times the floor). In
+    order, an interrupted run stops between two changes, and roles exist in
+    Agora before the people who need them.
+    """
     rest = [c for c in plan.changes if c.section is not Section.APP]
     budget = session.org.http.budget
     for done, change in enumerate(rest):

@@ -1,7 +1,8 @@
 """agora-okta against Okta's real rate limits, beside a plain SDK script.
 
-    python benchmarks/run.py            # the whole benchmark (under 10 min)
+    python benchmarks/run.py            # the whole benchmark (about 7 min)
     python benchmarks/run.py --quick    # the two small cases, about a minute
+    python benchmarks/run.py --full     # the admin script for 5,000 people too
 
 It starts the sandbox with one API token's share of a Workforce org's limits
 (the apps family at 50 a minute, app by id 250, users 300, user by id 1000,
@@ -87,8 +88,9 @@ class Case:
     people: int
     groups: int  # assigned to the app, and pushed as Agora roles
     # Run the admin script too (its dry run and its apply). Left out for the
-    # largest case unless --full: its 11,000 requests, two per person, take
-    # about three real minutes here, and would put the whole run over ten.
+    # largest case unless --full: each sends about 11,000 requests, two per
+    # person, and takes about three real minutes here; with them the whole
+    # run would take over ten.
     admin: bool = True
 
     @property
@@ -433,6 +435,8 @@ def run_case(sandbox: Sandbox, size: OrgSize, case: Case, report: Report) -> Row
             plan.admin = admin(sandbox, case, work, check=True)
         quiet_window(scale)
         applied = tool(sandbox, "apply", case, work)
+        if applied.code != 0:
+            raise SystemExit(f"apply failed:\n{applied.output[-3000:]}")
         row = Row(case.name, "apply", applied, fresh + case.changes)
         report.rows.append(row)
         quiet_window(scale)
@@ -691,8 +695,9 @@ _CPU_NOTE = (
     "Under the time scale, CPU time counts too: a millisecond of Python per "
     "request reads as {ms:g} ms of Okta time. Runs bound by the budget (the apply "
     "of 100 people or more) are not affected; runs bound by latency (the small "
-    "ones, and the admin script, whose typed SDK calls cost about 7 ms each "
-    "here) look slower than they would against Okta."
+    "ones, and the admin script, which sends its requests one at a time, two "
+    "per person) look slower than they would against Okta: here a request "
+    "costs 5-7 ms of CPU, client and sandbox together."
 )
 
 
@@ -729,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="the admin script for the largest case too (about 13 min)",
+        help="the admin script for the largest case too (several minutes more)",
     )
     parser.add_argument("--time-scale", type=float, default=60.0)
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
@@ -744,20 +749,7 @@ def main(argv: list[str] | None = None) -> int:
     sandboxes: dict[str, Sandbox] = {}
     try:
         applies = _run_cases(report, cases, sandboxes)
-        largest = max(applies, key=lambda pair: pair[0].people)
-        lookup_urls(report, largest[1].run, largest[0])
-        interrupted = next(
-            (
-                pair
-                for pair in applies
-                if pair[0].people == (100 if args.quick else 1000)
-            ),
-            applies[-1],
-        )
-        sandbox = sandboxes[interrupted[0].org]
-        run_interrupted(sandbox, interrupted[0], interrupted[1].run, report)
-        _say(report, "interrupted apply done")
-        memory_by_org(report, sandboxes)
+        _after_cases(report, applies, sandboxes, 100 if args.quick else 1_000)
     finally:
         for sandbox in sandboxes.values():
             sandbox.stop()
@@ -768,6 +760,24 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     args.out.write_text(text, encoding="utf-8")
     return 0
+
+
+def _after_cases(
+    report: Report,
+    applies: list[tuple[Case, Row]],
+    sandboxes: dict[str, Sandbox],
+    interrupted_people: int,
+) -> None:
+    """The lookups' URLs, an interrupted apply, and memory by org size."""
+    largest = max(applies, key=lambda pair: pair[0].people)
+    lookup_urls(report, largest[1].run, largest[0])
+    case, row = next(
+        (pair for pair in applies if pair[0].people == interrupted_people),
+        applies[-1],
+    )
+    run_interrupted(sandboxes[case.org], case, row.run, report)
+    _say(report, "interrupted apply done")
+    memory_by_org(report, sandboxes)
 
 
 def _run_cases(

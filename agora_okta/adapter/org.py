@@ -298,29 +298,33 @@ class OktaOrg:
         same name, which is Agora's copy, not a group the file can mean.
         """
         found: dict[str, list[Group]] = {name: [] for name in names}
-        for batch in _batches(names, LOOKUP_BATCH):
-            expression = " or ".join(f"profile.name eq {_quote(n)}" for n in batch)
-            params: dict[str, str | int] = {"search": expression, "limit": GROUPS_PAGE}
-            async for page in self.http.pages("/api/v1/groups", params):
-                for item in page:
-                    group = Group.from_json(item)
-                    if group.type == "APP_GROUP":
-                        continue
-                    if group.name in found and group not in found[group.name]:
-                        found[group.name].append(group)
+        for group in await self._search_groups("profile.name", names):
+            if group.type == "APP_GROUP":
+                continue
+            if group.name in found and group not in found[group.name]:
+                found[group.name].append(group)
         return found
 
     async def group_names(self, ids: list[str]) -> dict[str, str]:
         """Names of groups by id, batched (for groups the file does not name)."""
-        names: dict[str, str] = {}
-        for batch in _batches(ids, LOOKUP_BATCH):
-            expression = " or ".join(f"id eq {_quote(i)}" for i in batch)
+        return {group.id: group.name for group in await self._search_groups("id", ids)}
+
+    async def _search_groups(self, field: str, values: list[str]) -> list[Group]:
+        """Groups whose ``field`` equals one of ``values``: batches of ``or``
+        expressions, sent together (the groups bucket has its own budget)."""
+
+        async def one(batch: list[str]) -> list[Group]:
+            expression = " or ".join(f"{field} eq {_quote(v)}" for v in batch)
             params: dict[str, str | int] = {"search": expression, "limit": GROUPS_PAGE}
-            async for page in self.http.pages("/api/v1/groups", params):
-                for item in page:
-                    group = Group.from_json(item)
-                    names[group.id] = group.name
-        return names
+            return [
+                Group.from_json(item)
+                async for page in self.http.pages("/api/v1/groups", params)
+                for item in page
+            ]
+
+        batches = _batches(values, LOOKUP_BATCH)
+        found = await asyncio.gather(*(one(batch) for batch in batches))
+        return [group for groups in found for group in groups]
 
     async def _lookup_users(
         self, kind: str, emails: list[str]

@@ -2,13 +2,15 @@
 the executor needs, imported without the rest of the SDK.
 
 Importing any module of the SDK runs the package's ``okta/__init__.py``
-first, and that imports the SDK's API client and the models it names: about
-a second and a half and 80 modules, of which the executor needs none. So the
+first, and that imports the SDK's API client and the models it names: 77
+modules and about 0.3 s more than the executor, which needs none of them
+(measured on a 2-core machine; ``okta.client`` would bring 1,188). So the
 ``okta`` package is put in ``sys.modules`` without running its
-``__init__``; the executor's own imports then load only the dozen modules it
-uses. The first time anything asks the package itself for a name (``from
-okta import Client``, ``okta.models``), its real ``__init__`` runs and the
-SDK is whole, as if imported the usual way.
+``__init__``; the executor's own imports then load only the 20 modules it
+uses. The first time anything asks the package itself for a name that is
+not a submodule (``from okta import Configuration``), its real ``__init__``
+runs and the SDK is whole, as if imported the usual way; submodules
+(``okta.client``, ``okta.models``) import as usual.
 """
 
 from __future__ import annotations

@@ -175,3 +175,18 @@ def test_a_concurrency_refusal_waits_a_moment_not_a_window() -> None:
     refusal = answer(remaining=0, reset=OKTA_START, date=OKTA_START, limit=0)
     assert budget.wait_after_429("apps", refusal) == pytest.approx(RESET_MARGIN)
     assert budget.windows["apps"].remaining == 30
+
+
+def test_a_429_from_a_window_okta_has_not_yet_closed_waits_again() -> None:
+    """Okta's counter may turn later than its Date says: a 429 that still
+    names the window this run took as over means it is not over yet."""
+    clock = FakeClock()
+    budget = RateBudget(clock=clock)
+    reset = OKTA_START + 10
+    budget.observe("apps", answer(remaining=0, reset=reset, date=OKTA_START))
+    take(budget, 1)  # waits for the reset, then goes out unconfirmed
+    refused = answer(remaining=0, reset=reset, date=reset)
+    wait = budget.wait_after_429("apps", refused)
+    assert wait >= RESET_MARGIN
+    window = budget.windows["apps"]
+    assert (window.confirmed, window.remaining) == (True, 0)

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from conftest import (
+from agora_okta.adapter.org import LOOKUP_BATCH, OktaOrg
+from agora_okta.adapter.transport import OktaTransport
+
+from .scale_support import (
     OKTA_TOKEN,
     Cli,
     SandboxFactory,
@@ -25,9 +28,6 @@ from conftest import (
     email,
     statuses,
 )
-
-from agora_okta.adapter.org import LOOKUP_BATCH, OktaOrg
-from agora_okta.adapter.transport import OktaTransport
 
 PEOPLE = 600
 GROUPS = 210
