@@ -305,7 +305,12 @@ class _ApplyEvents:
         eta = f"about {_duration(seconds_left)} left" if seconds_left >= 1 else ""
         self._bar.update(self._task, completed=done, eta=eta)
         if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self._bar is not None:
             self._bar.stop()
+            self._bar = None
 
 
 def _stderr_console() -> Any:
@@ -350,7 +355,12 @@ def apply(
         force=force,
         skip_scim_check=skip_scim_check,
     )
-    outcome = engine.apply(loaded, options, _ApplyEvents(fmt, yes))
+    events = _ApplyEvents(fmt, yes)
+    try:
+        outcome = engine.apply(loaded, options, events)
+    finally:
+        # Ctrl-C or an error mid-apply: leave the terminal as it was.
+        events.close()
     if not outcome.confirmed:
         _err("Nothing applied.")
         return

@@ -157,7 +157,14 @@ class OktaOrg:
         """``UNKNOWN`` on a custom SAML app: its connection has no public API."""
         path = f"/api/v1/apps/{app_id}/connections/default"
         answer = await self.http.request("GET", path)
-        return str((answer.data or {}).get("status") or "UNKNOWN")
+        if not isinstance(answer.data, dict):
+            kind = type(answer.data).__name__.replace("NoneType", "nothing")
+            raise OktaError(
+                f"Okta answered GET {path} with {kind}, not an object",
+                method="GET",
+                path=path,
+            )
+        return str(answer.data.get("status") or "UNKNOWN")
 
     async def set_connection(self, app_id: str, base_url: str, token: str) -> None:
         path = f"/api/v1/apps/{app_id}/connections/default"
