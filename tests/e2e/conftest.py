@@ -8,7 +8,6 @@ the tokens in the environment.
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from isolation import isolate
 from scim_support import SCIM_TOKEN, ScimServer
 
 from agora_okta.cli import main
@@ -48,16 +48,9 @@ class Result:
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("OKTA_"):
-            monkeypatch.delenv(name)
+    isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("OKTA_API_TOKEN", OKTA_TOKEN)
     monkeypatch.setenv("AGORA_SCIM_TOKEN", SCIM_TOKEN)
-    monkeypatch.setenv("NO_COLOR", "1")
 
 
 @pytest.fixture

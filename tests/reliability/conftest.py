@@ -4,12 +4,12 @@ the environment, and the command line through ``main(argv)``."""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from isolation import isolate
 from reliability_support import OKTA_TOKEN, SUMMARY
 from scim_support import SCIM_TOKEN
 
@@ -28,17 +28,9 @@ Cli = Callable[..., Result]
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("OKTA_"):
-            monkeypatch.delenv(name)
+    home = isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("OKTA_API_TOKEN", OKTA_TOKEN)
     monkeypatch.setenv("AGORA_SCIM_TOKEN", SCIM_TOKEN)
-    monkeypatch.setenv("NO_COLOR", "1")
     return home
 
 

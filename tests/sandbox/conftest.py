@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from isolation import isolate
 from okta.client import Client
 
 from agora_okta.sandbox import Sandbox, SandboxSettings
@@ -26,13 +26,7 @@ T = TypeVar("T")
 
 @pytest.fixture(autouse=True)
 def okta_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("OKTA_"):
-            monkeypatch.delenv(name)
+    isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from isolation import isolate
 
 from agora_okta.cli import main
 from agora_okta.sandbox import Sandbox, SandboxSettings
@@ -25,16 +25,9 @@ from .scale_support import (
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("OKTA_"):
-            monkeypatch.delenv(name)
+    isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("OKTA_API_TOKEN", OKTA_TOKEN)
     monkeypatch.setenv("AGORA_SCIM_TOKEN", "scale-scim-token")
-    monkeypatch.setenv("NO_COLOR", "1")
 
 
 @pytest.fixture

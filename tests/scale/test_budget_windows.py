@@ -7,30 +7,16 @@ import asyncio
 from email.utils import formatdate
 
 import pytest
+from clock_support import FakeClock
 
 from agora_okta.adapter.budget import (
     BLIND_REQUESTS,
     RESET_MARGIN,
     TIME_SCALE_HEADER,
-    Clock,
     RateBudget,
 )
 
 OKTA_START = 1_700_000_000
-
-
-class FakeClock(Clock):
-    def __init__(self, scale: float = 1.0) -> None:
-        super().__init__(scale)
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def answer(

@@ -6,22 +6,9 @@ import asyncio
 from email.utils import formatdate
 
 import pytest
+from clock_support import FakeClock
 
-from agora_okta.adapter.budget import Clock, RateBudget, bucket_of
-
-
-class FakeClock(Clock):
-    def __init__(self, scale: float = 1.0) -> None:
-        super().__init__(scale)
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from agora_okta.adapter.budget import RateBudget, bucket_of
 
 
 def headers(limit: int, remaining: int, reset_in: int, okta_now: int = 1_700_000_000):
