@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 # typer 0.29 builds a pydantic TypeAdapter for each option of the command that
-# runs: with pydantic's import, about 0.12 s of validate's 0.33 s start-up.
+# runs: with pydantic's import, about 0.12 s of validate's 0.33 s start-up,
+# which keeps `validate` and `schema` at the 0.3 s line rather than under it.
 # Everything else (the file's models, the okta SDK, rich) is imported inside
 # the commands that need it.
 import typer

@@ -339,6 +339,10 @@ def manual_steps(config: Config, app: App | None) -> list[ManualStep]:
 
 
 def _plan_push_groups(plan: Plan, config: Config, current: Current) -> None:
+    # A mapping is matched by its source group only. The name of the role it
+    # made in Agora (its target group) is not read back, so a `role:` changed
+    # in the file for a group already pushed shows no change; reading it would
+    # cost one groups-bucket request per push group.
     by_source = {m.source_group_id: m for m in current.push_mappings}
     names = current.other_group_names | {
         gid: name for name, gid in current.group_ids.items()
