@@ -36,7 +36,10 @@ from okta_fidelity import (
     spec_problems,
 )
 
+from agora_okta.adapter.org import saml_app_body
 from agora_okta.sandbox import Sandbox, SandboxSettings
+
+from .conftest import SEED
 
 # The real answers the sandbox is compared with, as "<file>#<index>".
 SAML_CREATE = (
@@ -69,50 +72,11 @@ UNKNOWN_CONNECTION = (
     "TestApplicationConnectionsResource.test_api_endpoint_accessibility.yaml#1"
 )
 
-SEED: dict[str, Any] = {
-    "users": [
-        {"email": "alice@example.com", "first_name": "Alice", "last_name": "Liddell"},
-        {"email": "bob@example.com", "first_name": "Bob", "last_name": "Builder"},
-        {"email": "carol@example.com", "first_name": "Carol", "last_name": "Danvers"},
-        {"email": "dave@example.com", "first_name": "Dave", "last_name": "Bowman"},
-    ],
-    "groups": [
-        {"name": "Engineering", "members": ["alice@example.com", "bob@example.com"]},
-        {"name": "Sales", "members": ["carol@example.com"]},
-    ],
-    "apps": [],
-}
-
-# The SAML app the tool creates: placeholder SSO, email as user name, tiles
-# hidden (FACTS.md, "The admin's eight steps" and "Shapes and rules").
-AGORA_APP: dict[str, Any] = {
-    "label": "Agora",
-    "signOnMode": "SAML_2_0",
-    "visibility": {"hide": {"web": True, "iOS": True}},
-    "credentials": {
-        "userNameTemplate": {"template": "${source.email}", "type": "BUILT_IN"}
-    },
-    "settings": {
-        "signOn": {
-            "ssoAcsUrl": "https://agora.example.com/saml/acs",
-            "audience": "https://agora.example.com",
-            "recipient": "https://agora.example.com/saml/acs",
-            "destination": "https://agora.example.com/saml/acs",
-            "subjectNameIdTemplate": "${user.email}",
-            "subjectNameIdFormat": (
-                "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
-            ),
-            "responseSigned": True,
-            "assertionSigned": True,
-            "signatureAlgorithm": "RSA_SHA256",
-            "digestAlgorithm": "SHA256",
-            "honorForceAuthn": True,
-            "authnContextClassRef": (
-                "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-            ),
-        }
-    },
-}
+# The SAML app exactly as the tool creates it: placeholder SSO, email as user
+# name, tiles hidden (FACTS.md, "The admin's eight steps").
+AGORA_APP: dict[str, Any] = saml_app_body(
+    "Agora", "https://agora.example.com/saml/acs", "https://agora.example.com", True
+)
 
 # Every answer carries these (FACTS.md, "Rate limits"; issue: "Every response").
 OKTA_HEADERS = (
