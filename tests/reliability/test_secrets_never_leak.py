@@ -216,7 +216,7 @@ def test_a_token_in_an_sdk_traceback_is_masked_for_every_handler(
     # What the okta SDK does when a request fails: logger.exception(error).
     # Here the error's own text carries the token, the worst case.
     redact.remember(OKTA_TOKEN)
-    cli_module._setup_logging(2)
+    cli_module.setup_logging(2)
     try:
         try:
             raise ValueError(f"header Authorization: SSWS {OKTA_TOKEN} refused")
