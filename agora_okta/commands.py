@@ -177,7 +177,7 @@ class _ApplyEvents:
 
         if self._bar is None:
             self._bar = Progress(
-                TextColumn("applying"),
+                TextColumn("push groups and assignments"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[eta]}"),

@@ -122,7 +122,7 @@ async def _apply(loaded: LoadedConfig, options: Options, events: Events) -> Outc
                 return Outcome(plan, confirmed=False)
             outcome = Outcome(plan)
             with _progress_told(outcome):
-                app = await _apply_app(session, plan, current, outcome)
+                app = await _apply_app(session, plan, current, outcome, events)
                 _require_scim(plan, options, events)
                 await _console_steps(session, options, events, app)
                 await _apply_rest(session, app.id, plan, events, outcome)
@@ -417,7 +417,7 @@ def _resolve(
 
 
 async def _apply_app(
-    session: _Session, plan: Plan, current: Current, outcome: Outcome
+    session: _Session, plan: Plan, current: Current, outcome: Outcome, events: Events
 ) -> App:
     config = session.loaded.config
     org = session.org
@@ -431,6 +431,8 @@ async def _apply_app(
                 config.app.hide_tiles,
             )
             app = await org.create_app(body)
+            if session.sandbox is None:
+                events.info(_pin_hint(app))
         elif app is not None and change.details == ("activate",):
             await org.activate_app(app.id)
         elif app is not None:
@@ -449,6 +451,16 @@ async def _apply_app(
         outcome.applied.append(change)
     assert app is not None, "the plan creates the app when there is none"
     return app
+
+
+def _pin_hint(app: App) -> str:
+    # Without an id the app is found by its label, and a label changed in
+    # the file would then plan a second app.
+    return (
+        f"Created app {app.label!r} with id {app.id}. Add `id: {app.id}` under "
+        "`app:` in the file, so that it is found by its id from now on, even "
+        "if its label changes."
+    )
 
 
 def _warn_if_undone(config: Config, before: App, after: App | None) -> None:

@@ -115,7 +115,8 @@ def test_apply_at_a_terminal_waits_for_the_console_steps(
     options = engine.Options(interactive=True, poll_seconds=0.05, token=OKTA_TOKEN)
     outcome = engine.apply(loaded, options, Events())
 
-    assert seen[0] == "waiting"
+    assert seen[0].startswith("Created app 'Agora' with id ")
+    assert seen[1] == "waiting"
     assert "The console steps are done." in seen
     assert len(outcome.applied) == 1 + 2 + 1 + 2
     assert engine.make_plan(loaded, options).has_changes is False
@@ -208,3 +209,5 @@ def test_the_sandbox_rehearsal_runs_the_whole_guide(cli: Cli) -> None:
         "3 person assignments." in result.err
     )
     assert "nothing was sent to https://example.okta.com" in result.err
+    # The rehearsal's app is gone with its sandbox: no id to pin.
+    assert "Add `id:" not in result.err

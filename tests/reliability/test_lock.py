@@ -152,7 +152,7 @@ def test_two_apply_processes_at_once_make_each_change_once(
     tmp_path: Path, environment: Path
 ) -> None:
     settings = SandboxSettings(
-        seed=seed(20), token=OKTA_TOKEN, provisioning_api=True, latency_ms=(5, 15)
+        seed=seed(20), token=OKTA_TOKEN, provisioning_api=True, latency_ms=(20, 40)
     )
     with Sandbox(settings) as org:
         data = desired(
@@ -171,8 +171,9 @@ def test_two_apply_processes_at_once_make_each_change_once(
         }
         argv = [sys.executable, "-m", "agora_okta", "apply", "--yes"]
         argv += ["--skip-scim-check", str(path)]
-        runs = [
-            subprocess.Popen(
+
+        def start() -> subprocess.Popen[str]:
+            return subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
@@ -180,8 +181,16 @@ def test_two_apply_processes_at_once_make_each_change_once(
                 env=env,
                 text=True,
             )
-            for _ in range(2)
-        ]
+
+        # The second starts once the first holds the lock (taken before its
+        # first request) and has 30-odd requests of 20-40 ms still to make:
+        # started together, a slow start could let the first finish before
+        # the second reached the lock, and nothing would be tested.
+        runs = [start()]
+        deadline = time.monotonic() + 30
+        while not org.requests() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        runs.append(start())
         results = [
             (run.pid, *run.communicate(timeout=60), run.returncode) for run in runs
         ]
