@@ -275,17 +275,7 @@ def set_up_app(sandbox: Sandbox) -> str:
 
     body = saml_app_body(LABEL, ACS_URL, AUDIENCE, True)
     app = okta_call(sandbox, "POST", "/api/v1/apps?activate=true", body)
-    sandbox.provision(
-        app["id"],
-        enabled=True,
-        base_url=SCIM_URL,
-        unique_identifier="email",
-        auth="header",
-        token="benchmark-scim-token",
-        create_users=True,
-        update_user_attributes=True,
-        deactivate_users=True,
-    )
+    sandbox.play_admin(app["id"], SCIM_URL, "benchmark-scim-token")
     return str(app["id"])
 
 

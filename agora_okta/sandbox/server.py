@@ -170,6 +170,22 @@ class Sandbox:
                 raise KeyError(f"no app {app_id}")
             self.org.apps.console(app_id, values)
 
+    def play_admin(self, app_id: str, scim_base_url: str, token: str) -> None:
+        """Steps 3, 4 and 6 of Agora's admin guide, with the guide's values:
+        SCIM on, email as the unique identifier, a bearer token in the HTTP
+        header, and create, update and deactivate users enabled."""
+        self.provision(
+            app_id,
+            enabled=True,
+            base_url=scim_base_url,
+            unique_identifier="email",
+            auth="header",
+            token=token,
+            create_users=True,
+            update_user_attributes=True,
+            deactivate_users=True,
+        )
+
     def serve_forever(self) -> None:
         """For the command line: serve until Ctrl-C, then stop."""
         if self._thread is None:

@@ -119,17 +119,7 @@ def writes(org: Sandbox) -> list[tuple[str, str]]:
 
 def play_admin(org: Sandbox, app_id: str, scim: ScimServer) -> None:
     """The console stand-in doing steps 3, 4 and 6 of the admin guide."""
-    org.provision(
-        app_id,
-        enabled=True,
-        base_url=scim.base_url,
-        unique_identifier="email",
-        auth="header",
-        token=SCIM_TOKEN,
-        create_users=True,
-        update_user_attributes=True,
-        deactivate_users=True,
-    )
+    org.play_admin(app_id, scim.base_url, SCIM_TOKEN)
 
 
 def okta_call(org: Sandbox, method: str, path: str) -> Any:

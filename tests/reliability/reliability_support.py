@@ -95,17 +95,7 @@ def write(path: Path, data: dict[str, Any]) -> Path:
 
 def play_admin(org: Sandbox, app_id: str, scim_base_url: str) -> None:
     """The console stand-in doing steps 3, 4 and 6 of the admin guide."""
-    org.provision(
-        app_id,
-        enabled=True,
-        base_url=scim_base_url,
-        unique_identifier="email",
-        auth="header",
-        token=SCIM_TOKEN,
-        create_users=True,
-        update_user_attributes=True,
-        deactivate_users=True,
-    )
+    org.play_admin(app_id, scim_base_url, SCIM_TOKEN)
 
 
 def app_ids(org: Sandbox, label: str = LABEL) -> list[str]:

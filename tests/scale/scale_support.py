@@ -86,17 +86,7 @@ def set_up_app(sandbox: Sandbox) -> None:
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         app = json.loads(answer.read())
-    sandbox.provision(
-        app["id"],
-        enabled=True,
-        base_url=SCIM_URL,
-        unique_identifier="email",
-        auth="header",
-        token="scale-scim-token",
-        create_users=True,
-        update_user_attributes=True,
-        deactivate_users=True,
-    )
+    sandbox.play_admin(app["id"], SCIM_URL, "scale-scim-token")
 
 
 def counted(org: Sandbox, since: int) -> Counter[tuple[str, str]]:
